@@ -1,0 +1,59 @@
+import type { Command } from 'commander';
+import { describeFaultProxy } from '../../engine/fault-proxy.ts';
+import { Lab } from '../../lab/lab.ts';
+import { say, warn } from '../output.ts';
+
+/** `pgdrill lab up | status | down`: the embedded PostgreSQL lab. */
+export function registerLab(program: Command): void {
+  const lab = program.command('lab').description('manage the local PostgreSQL lab (real PostgreSQL from this machine\'s binaries)');
+  const labDirOption = ['--lab-dir <dir>', 'lab directory (default: .pgdrill under the current directory)'] as const;
+
+  lab
+    .command('up')
+    .description('create (first time) and start the lab; idempotent')
+    .option(...labDirOption)
+    .action(async (flags: { labDir?: string }) => {
+      const l = new Lab({ labDir: flags.labDir, log: (line) => warn(`· ${line}`) });
+      const { started } = await l.up('persistent');
+      say(`${started ? 'Lab is up' : 'Lab was already up'}: PostgreSQL ${l.pg().major} on ${l.endpoint.host}:${l.endpoint.port}, lab directory ${l.labDir}.`);
+      say(`Databases: auth_db, payments_db, admin_db, profile_db. Superuser connection: ${l.adminUrl('postgres')}`);
+    });
+
+  lab
+    .command('status')
+    .description('show whether the lab runs, where, its connections and WAL archive')
+    .option(...labDirOption)
+    .option('--json', 'print the status as JSON')
+    .action(async (flags: { labDir?: string; json?: boolean }) => {
+      const l = new Lab({ labDir: flags.labDir });
+      const s = await l.status();
+      const faultProxy = describeFaultProxy();
+      if (flags.json) {
+        say(JSON.stringify({ ...s, faultProxy }, null, 2));
+        return;
+      }
+      if (!s.exists) {
+        say(`No lab in ${s.labDir}. Run \`pgdrill lab up\` to create one.`);
+        return;
+      }
+      say(`lab directory   ${s.labDir}`);
+      say(`state           ${s.running ? `running (pid ${s.pid})` : 'stopped'}${s.owner ? `, started by ${s.owner.mode === 'persistent' ? '`lab up`' : `a drill (pid ${s.owner.pid})`}` : ''}`);
+      say(`PostgreSQL      ${s.pgMajor} on 127.0.0.1:${s.port}`);
+      say(`data directory  ${s.dataDir}`);
+      say(`WAL archive     ${s.archiveDir} (${s.archivedWalFiles} segments)`);
+      say(`server log      ${s.logFile}`);
+      say(`fault proxy     ${faultProxy}`);
+      if (s.running) say(`connections     ${Object.entries(s.connections).map(([k, v]) => `${k}: ${v}`).join(', ') || 'none'}`);
+    });
+
+  lab
+    .command('down')
+    .description('stop the lab; removes nothing unless --purge')
+    .option(...labDirOption)
+    .option('--purge', 'also delete the lab: data directory, WAL archive, state')
+    .action(async (flags: { labDir?: string; purge?: boolean }) => {
+      const l = new Lab({ labDir: flags.labDir, log: (line) => warn(`· ${line}`) });
+      const { stopped } = await l.down({ purge: flags.purge });
+      say(`${stopped ? 'Lab stopped' : 'Lab was not running'}${flags.purge ? '; its files were removed' : ''}.`);
+    });
+}

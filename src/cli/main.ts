@@ -1,0 +1,42 @@
+import { Command, CommanderError } from 'commander';
+import { ExitCode } from '../core/exit-codes.ts';
+import { registerDrill } from './commands/drill.ts';
+import { registerLab } from './commands/lab.ts';
+import { registerList } from './commands/list.ts';
+import { reportFailure } from './output.ts';
+
+/**
+ * pgdrill's command line. Returns the exit code: 0 objectives met, 2 an
+ * objective breached, 1 the harness failed (bad flags, bad definitions,
+ * unreachable databases, bugs). Commands never render React; the guided UI
+ * (when present) is a separate layer.
+ */
+export async function main(argv: string[]): Promise<number> {
+  let exitCode: number = ExitCode.ok;
+  const program = new Command()
+    .name('pgdrill')
+    .description('PostgreSQL disaster-recovery harness: rehearse recovery, measure RTO and RPO, gate CI on them.')
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+  registerDrill(program, (code) => { exitCode = code; });
+  registerLab(program);
+  registerList(program);
+  for (const command of program.commands) command.exitOverride();
+  for (const command of program.commands.flatMap((c) => c.commands)) command.exitOverride();
+
+  try {
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return ExitCode.ok;
+      if (error.code === 'commander.executeSubCommandAsync') return ExitCode.ok;
+      return ExitCode.harnessFailed;
+    }
+    reportFailure(error);
+    return ExitCode.harnessFailed;
+  }
+}
+

@@ -1,0 +1,56 @@
+import type { Objectives } from './scenario.ts';
+
+/** How one runbook step ended. */
+export type StepStatus = 'done' | 'failed' | 'skipped' | 'interrupted';
+
+/** One runbook step as a drill recorded it. */
+export interface StepResult {
+  id: string;
+  title: string;
+  status: StepStatus;
+  durationMs: number;
+  /** Drill-clock ms at which the step started. */
+  startedAtMs: number;
+  /** Why it failed, or what the verification last saw. */
+  detail?: string;
+}
+
+/**
+ * A drill's verdict: `passed` when every objective held, `breached` when one
+ * did not (exit 2), `error` when the harness itself failed (exit 1) — then
+ * the measurements are whatever could be taken and must not be read as a pass.
+ */
+export type DrillStatus = 'passed' | 'breached' | 'error';
+
+/**
+ * The result of one drill, the shape `--json` writes. Durations are
+ * milliseconds; `rtoMs` is null when the service never recovered while
+ * observed; `ttdMs` is null when no request failed.
+ */
+export interface DrillResult {
+  scenario: string;
+  variant: string | null;
+  status: DrillStatus;
+  /** One line per breached objective, or the harness error. */
+  reasons: string[];
+  rtoMs: number | null;
+  ttdMs: number | null;
+  /** The loss window of acknowledged writes (0 when none was lost). */
+  rpoMs: number | null;
+  ackedWrites: number;
+  lostWrites: number;
+  /** Writes never acknowledged but present after recovery: not losses. */
+  unackedPresentWrites: number;
+  requests: number;
+  failedRequests: number;
+  objectives: Objectives;
+  /** The fault and how long it stood before the runbook started. */
+  fault: { name: string; description: string; holdMs: number };
+  steps: StepResult[];
+  startedAt: string;
+  finishedAt: string;
+  /** Drill-clock ms of the fault injection (t0), for timelines. */
+  t0Ms: number | null;
+  /** What the harness could not clean up, if anything. */
+  cleanupFailures: string[];
+}

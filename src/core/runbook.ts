@@ -1,0 +1,136 @@
+import { z } from 'zod';
+import type { ProxyLink } from '../faults/proxy-link.ts';
+import { UserError } from './errors.ts';
+import type { Target } from './target.ts';
+
+/** Rows a SQL step got back, as plain objects. */
+export type Rows = Array<Record<string, unknown>>;
+
+/**
+ * What a runbook step may use while it runs. Outside a drill (a guided
+ * session against a real server) `link` and `serviceUrl` are absent: steps
+ * that need them say what a person must do instead.
+ */
+export interface StepContext {
+  target: Target;
+  /** Runs SQL as the target's superuser, directly (never through the fault proxy). */
+  sql(database: string, text: string, params?: unknown[]): Promise<Rows>;
+  /** Runs a program (no shell) with the target's libpq environment; resolves with stdout. */
+  exec(file: string, args: string[]): Promise<string>;
+  /** Finds a PostgreSQL client program (psql, pg_isready, ...) in the lab's binaries. */
+  pgBin(name: string): string;
+  /** The lab's network path from the service to the database (drills only). */
+  link?: ProxyLink;
+  /** The sample service's base URL (drills only). */
+  serviceUrl?: string;
+  /** One line of the step's output (shown live, kept in the journal). */
+  output(line: string): void;
+  /** Aborted when the drill or session is interrupted. */
+  signal: AbortSignal;
+}
+
+/** The outcome of a verification: whether the condition holds, and what was seen. */
+export interface Verification {
+  ok: boolean;
+  detail: string;
+}
+
+/** What a step will run, shown to the operator before it runs. */
+export type StepCommand =
+  | { kind: 'sql'; database: string; text: string }
+  | { kind: 'shell'; text: string }
+  | { kind: 'action'; text: string };
+
+/**
+ * One step of a runbook. A step explains itself (`why`, `expect`), may run
+ * something (`run`, described by `command` so the operator sees it first),
+ * may verify a condition that gates progress (`verify`, polled until it
+ * holds or `timeoutMs` passes), may be `manual` (instructions for a person
+ * when no automatic action exists for the target), and may be `destructive`
+ * (then a guided session asks for the typed name of what it touches).
+ */
+export interface RunbookStep {
+  /** Unique within the runbook, kebab-case. */
+  id: string;
+  title: string;
+  /** Why this step matters, for someone doing this for the first time. */
+  why: string;
+  /** What the operator should expect to see. */
+  expect: string;
+  command?: StepCommand;
+  run?: (ctx: StepContext) => Promise<void>;
+  verify?: (ctx: StepContext) => Promise<Verification>;
+  /** Bound on the whole step, run and verification included; default 60 s. */
+  timeoutMs?: number;
+  /** How often a failing verification is retried; default 250 ms. */
+  verifyIntervalMs?: number;
+  /** Instructions for a person, when the step cannot act by itself on this target. */
+  manual?: string;
+  /** Set when the step changes or removes data or processes. */
+  destructive?: { touches: string };
+}
+
+/**
+ * A recovery procedure: ordered steps written in TypeScript. The same object
+ * is run unattended by drills and shown step by step by a guided session.
+ */
+export interface Runbook {
+  /** Registry id, kebab-case, matching the file name in `runbooks/`. */
+  id: string;
+  title: string;
+  /** When to use this runbook, one paragraph. */
+  summary: string;
+  steps: RunbookStep[];
+}
+
+const kebab = z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'must be kebab-case (a-z, 0-9, dashes)');
+
+const StepSchema = z
+  .object({
+    id: kebab,
+    title: z.string().min(1),
+    why: z.string().min(1),
+    expect: z.string().min(1),
+    command: z
+      .object({ kind: z.enum(['sql', 'shell', 'action']), database: z.string().optional(), text: z.string().min(1) })
+      .optional(),
+    run: z.function().optional(),
+    verify: z.function().optional(),
+    timeoutMs: z.number().int().positive().optional(),
+    verifyIntervalMs: z.number().int().positive().optional(),
+    manual: z.string().min(1).optional(),
+    destructive: z.object({ touches: z.string().min(1) }).optional(),
+  })
+  .refine((s) => s.run || s.verify || s.manual, { message: 'a step needs run, verify or manual instructions' });
+
+const RunbookSchema = z
+  .object({
+    id: kebab,
+    title: z.string().min(1),
+    summary: z.string().min(1),
+    steps: z.array(StepSchema).min(1),
+  })
+  .superRefine((r, ctx) => {
+    const seen = new Set<string>();
+    for (const [i, step] of r.steps.entries()) {
+      if (seen.has(step.id)) ctx.addIssue({ code: 'custom', path: ['steps', i, 'id'], message: `duplicate step id "${step.id}"` });
+      seen.add(step.id);
+    }
+  });
+
+/** Formats zod issues as one readable line each. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`).join('; ');
+}
+
+/**
+ * Validates a runbook definition and returns it unchanged. An invalid one
+ * throws a `UserError` naming every problem, before anything runs.
+ */
+export function defineRunbook(runbook: Runbook): Runbook {
+  const parsed = RunbookSchema.safeParse(runbook);
+  if (!parsed.success) {
+    throw new UserError(`The runbook "${String((runbook as { id?: unknown })?.id ?? '?')}" is invalid: ${describeIssues(parsed.error)}.`, 'Fix the runbook file in runbooks/ and run again.');
+  }
+  return runbook;
+}

@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import type { Fault } from '../faults/fault.ts';
+import type { LoadProfile } from '../load/load-generator.ts';
+import { UserError } from './errors.ts';
+import { describeIssues, type Runbook } from './runbook.ts';
+
+/** Recovery objectives, judged after the run (k6-style thresholds). */
+export interface Objectives {
+  /** Longest acceptable recovery time. */
+  rtoMs: number;
+  /** Longest acceptable loss window; 0 means no acknowledged write may be lost. */
+  rpoMs: number;
+}
+
+/** A variant of a scenario: the same runbook against a different fault. */
+export interface ScenarioVariant {
+  description: string;
+  fault: Fault;
+}
+
+/**
+ * A disaster to rehearse: the fault, how long it stands before anyone acts,
+ * the runbook that recovers from it, the objectives, and the load that
+ * measures it. Cleanup (reverting the fault) always runs.
+ */
+export interface Scenario {
+  /** Registry id, kebab-case, matching the file name in `scenarios/`. */
+  id: string;
+  title: string;
+  description: string;
+  tags: string[];
+  /** The seed's row this scenario rehearses, e.g. "Database connection lost". */
+  seedScenario: string;
+  fault: Fault;
+  /** Other faults the same runbook recovers from, by variant name. */
+  variants?: Record<string, ScenarioVariant>;
+  /** How long the fault stands before the runbook starts (time to respond). */
+  holdMs: number;
+  runbook: Runbook;
+  objectives: Objectives;
+  load: LoadProfile;
+  /** Load before the fault, to check the steady state. */
+  warmupMs: number;
+  /** Load kept up after the runbook finished, to observe recovery. */
+  observeMs: number;
+}
+
+const kebab = z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'must be kebab-case (a-z, 0-9, dashes)');
+const FaultSchema = z.object({
+  name: z.string().min(1),
+  description: z.string().min(1),
+  inject: z.function(),
+  revert: z.function(),
+});
+
+const ScenarioSchema = z.object({
+  id: kebab,
+  title: z.string().min(1),
+  description: z.string().min(1),
+  tags: z.array(kebab),
+  seedScenario: z.string().min(1),
+  fault: FaultSchema,
+  variants: z.record(kebab, z.object({ description: z.string().min(1), fault: FaultSchema })).optional(),
+  holdMs: z.number().int().min(0).max(3_600_000),
+  runbook: z.object({ id: kebab, steps: z.array(z.object({ id: z.string() })).min(1) }),
+  objectives: z.object({ rtoMs: z.number().int().positive(), rpoMs: z.number().int().min(0) }),
+  load: z.object({
+    rate: z.number().int().min(1).max(5000),
+    writeRatio: z.number().min(0).max(1),
+    lanes: z.number().int().min(1).max(200).optional(),
+    timeoutMs: z.number().int().min(100).max(120_000),
+    maxDurationMs: z.number().int().min(1000).max(4 * 3_600_000),
+  }),
+  warmupMs: z.number().int().min(0).max(600_000),
+  observeMs: z.number().int().min(0).max(600_000),
+});
+
+/**
+ * Validates a scenario definition (and every step of its runbook can run
+ * unattended) and returns it unchanged; an invalid one throws a `UserError`
+ * naming every problem, before anything is touched.
+ */
+export function defineScenario(scenario: Scenario): Scenario {
+  const parsed = ScenarioSchema.safeParse(scenario);
+  const problems: string[] = [];
+  if (!parsed.success) problems.push(describeIssues(parsed.error));
+  for (const step of scenario?.runbook?.steps ?? []) {
+    if (!step.run && !step.verify) problems.push(`runbook step "${step.id}" has only manual instructions, so a drill cannot run it unattended`);
+  }
+  if (problems.length > 0) {
+    throw new UserError(`The scenario "${String((scenario as { id?: unknown })?.id ?? '?')}" is invalid: ${problems.join('; ')}.`, 'Fix the scenario file in scenarios/ and run again.');
+  }
+  return scenario;
+}

@@ -1,0 +1,243 @@
+import { UserError, errorMessage } from '../core/errors.ts';
+import type { DrillResult, StepResult } from '../core/result.ts';
+import type { Objectives, Scenario } from '../core/scenario.ts';
+import type { Fault, FaultContext } from '../faults/fault.ts';
+import { ProxyLink } from '../faults/proxy-link.ts';
+import { Lab } from '../lab/lab.ts';
+import { startLoad, type LoadData, type LoadOutcome, type LoadProfile } from '../load/load-generator.ts';
+import { DrillClock } from '../measure/clock.ts';
+import { measureDataLoss, type DataLossMeasure } from '../measure/data-loss.ts';
+import { DEFAULT_RECOVERY_CRITERIA, measureRecovery, type RecoveryMeasure } from '../measure/recovery.ts';
+import type { TimelineEvent } from '../measure/timeline.ts';
+import { startPaymentsService } from '../service/service-process.ts';
+import { CleanupStack } from '../util/cleanup.ts';
+import { redact } from '../util/redact.ts';
+import type { RunbookListener } from './events.ts';
+import { openFaultProxy } from './fault-proxy.ts';
+import { runRunbookUnattended } from './runbook-runner.ts';
+import { openStepContext, type StepContextHandle } from './step-context.ts';
+import { judge } from './verdict.ts';
+
+/** How to run one drill. Everything is optional; the scenario holds the defaults. */
+export interface DrillOptions {
+  /** The lab directory; default `.pgdrill` under the current directory. */
+  labDir?: string;
+  /** A variant of the scenario (another fault, same runbook). */
+  variant?: string;
+  /** Overrides how long the fault stands before the runbook starts. */
+  holdMs?: number;
+  /** Overrides the scenario's objectives. */
+  objectives?: Partial<Objectives>;
+  /** Overrides the load profile. */
+  load?: Partial<LoadProfile>;
+  /** Overrides how long recovery is observed after the runbook. */
+  observeMs?: number;
+  /** Progress lines for a person (already redacted). */
+  log?: (line: string) => void;
+  /** Runbook events (terminal reporter, journal, UI). */
+  onEvent?: RunbookListener;
+  env?: NodeJS.ProcessEnv;
+  /** Aborts the drill; cleanup still runs. */
+  signal?: AbortSignal;
+}
+
+/** The full record of a drill: the result plus what it was computed from. */
+export interface DrillRecord {
+  result: DrillResult;
+  load: LoadOutcome | undefined;
+  events: TimelineEvent[];
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+async function waitForHealth(url: string, timeoutMs: number, signal: AbortSignal): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(`${url}/health`, { signal: AbortSignal.any([signal, AbortSignal.timeout(2000)]) });
+      if (response.ok) return;
+      last = `HTTP ${response.status}: ${await response.text()}`;
+    } catch (error) {
+      last = errorMessage(error);
+    }
+    await sleep(200, signal);
+  }
+  throw new UserError(`The sample service did not become healthy within ${timeoutMs} ms (last answer: ${redact(last)}).`, 'Check that the lab is running (`pgdrill lab status`) and its fixtures are loaded.');
+}
+
+async function loadData(contexts: StepContextHandle): Promise<LoadData> {
+  const ctx = contexts.forStep(() => {}, new AbortController().signal);
+  const rows = await ctx.sql('payments_db', 'SELECT id::text AS id, user_id::text AS user_id FROM payments ORDER BY id LIMIT 200');
+  return { paymentIds: rows.map((r) => String(r.id)), userIds: [...new Set(rows.map((r) => String(r.user_id)))] };
+}
+
+async function presentIds(contexts: StepContextHandle, ids: readonly string[]): Promise<Set<string>> {
+  const ctx = contexts.forStep(() => {}, new AbortController().signal);
+  const present = new Set<string>();
+  for (let i = 0; i < ids.length; i += 10_000) {
+    const rows = await ctx.sql('payments_db', 'SELECT id::text AS id FROM payments WHERE id = ANY($1::uuid[])', [ids.slice(i, i + 10_000)]);
+    for (const row of rows) present.add(String(row.id));
+  }
+  return present;
+}
+
+function pickFault(scenario: Scenario, variant: string | undefined): Fault {
+  if (!variant) return scenario.fault;
+  const found = scenario.variants?.[variant];
+  if (!found) {
+    const known = Object.keys(scenario.variants ?? {});
+    throw new UserError(
+      `The scenario "${scenario.id}" has no variant "${variant}".`,
+      known.length ? `Use one of: ${known.join(', ')}, or leave --variant out.` : 'This scenario has no variants; leave --variant out.',
+    );
+  }
+  return found.fault;
+}
+
+/**
+ * Runs one scenario end to end on the lab: lab up, fault proxy, sample
+ * service, load, steady state, fault at t0, hold, runbook, observation,
+ * ledger reconciled, verdict. Cleanup always runs (fault reverted, load,
+ * service, proxy stopped, and the lab stopped if this drill started it),
+ * also on SIGINT/SIGTERM. Never throws: a harness failure is a result with
+ * status `error`.
+ */
+export async function runDrill(scenario: Scenario, options: DrillOptions = {}): Promise<DrillRecord> {
+  const clock = new DrillClock();
+  const log = (line: string) => options.log?.(redact(line));
+  const cleanup = new CleanupStack();
+  const signal = options.signal ? AbortSignal.any([options.signal, cleanup.signal]) : cleanup.signal;
+  const events: TimelineEvent[] = [];
+  const mark = (kind: TimelineEvent['kind'], label: string) => events.push({ at: clock.now(), kind, label });
+  const objectives: Objectives = { ...scenario.objectives, ...options.objectives };
+  const holdMs = options.holdMs ?? scenario.holdMs;
+  const observeMs = Math.max(options.observeMs ?? scenario.observeMs, DEFAULT_RECOVERY_CRITERIA.windowMs + 500);
+  const profile: LoadProfile = { ...scenario.load, ...options.load };
+
+  let fault: Fault = scenario.fault;
+  let steps: StepResult[] = scenario.runbook.steps.map((s) => ({ id: s.id, title: s.title, status: 'skipped', durationMs: 0, startedAtMs: 0, detail: 'not run' }));
+  let t0: number | null = null;
+  let outcome: LoadOutcome | undefined;
+  let recovery: RecoveryMeasure | undefined;
+  let loss: DataLossMeasure | undefined;
+  let harnessError: string | undefined;
+  let cleanupFailures: string[] = [];
+
+  try {
+    fault = pickFault(scenario, options.variant);
+    const lab = new Lab({ labDir: options.labDir, log, env: options.env });
+    cleanup.defer('stop the lab if this drill started it', () => lab.releaseEphemeral().then(() => undefined));
+    await lab.up('ephemeral');
+    if (signal.aborted) throw signal.reason;
+
+    const proxyServer = await openFaultProxy(options.env);
+    cleanup.defer('close the fault proxy', () => proxyServer.close());
+    log(`Fault proxy: ${proxyServer.kind === 'external' ? `Toxiproxy at ${proxyServer.url}` : `built-in server at ${proxyServer.url}`}.`);
+    const link = await ProxyLink.create(proxyServer.client, `pgdrill_payments_db_${process.pid}`, lab.endpoint);
+    cleanup.defer('remove the drill proxy', () => link.remove());
+
+    const service = await startPaymentsService({ databaseUrl: lab.serviceUrl('payments', link.listen), log: (line) => log(`service: ${line}`) });
+    cleanup.defer('stop the sample service', () => service.stop());
+    log(`Sample service at ${service.url} (pid ${service.pid}), reaching PostgreSQL through ${link.listen.host}:${link.listen.port}.`);
+
+    const contexts = openStepContext({ target: lab, binaries: lab.pg(), link, serviceUrl: service.url });
+    cleanup.defer('close runbook connections', () => contexts.close());
+    await waitForHealth(service.url, 20_000, signal);
+    const data = await loadData(contexts);
+
+    const load = startLoad(service.url, profile, data, clock);
+    const stopLoad = cleanup.defer('stop the load', () => load.stop().then(() => undefined));
+    mark('load-start', `load: ${profile.rate} req/s, ${Math.round(profile.writeRatio * 100)}% writes`);
+    log(`Load: ${profile.rate} requests/s, ${Math.round(profile.writeRatio * 100)}% writes; checking the steady state for ${scenario.warmupMs} ms.`);
+    await sleep(scenario.warmupMs, signal);
+    const warm = load.timeline.filter((r) => r.endAt <= clock.now());
+    const warmOk = warm.filter((r) => r.ok).length;
+    if (warm.length === 0 || warmOk / warm.length < DEFAULT_RECOVERY_CRITERIA.minSuccessRatio) {
+      const sample = warm.find((r) => !r.ok);
+      throw new UserError(
+        `The steady state does not hold before the fault: ${warmOk} of ${warm.length} requests succeeded during warm-up${sample ? ` (e.g. ${sample.kind} → ${sample.status ?? sample.error})` : ''}.`,
+        'A drill measures recovery only from a healthy start: check the lab and the service, or lower the load rate.',
+      );
+    }
+
+    const faultCtx: FaultContext = { target: lab, link, log };
+    cleanup.defer(`revert the fault (${fault.name})`, () => fault.revert(faultCtx));
+    log(`Injecting the fault: ${fault.description}.`);
+    t0 = clock.now();
+    await fault.inject(faultCtx);
+    mark('fault-injected', fault.name);
+    if (holdMs > 0) {
+      log(`The fault stands for ${holdMs} ms before the runbook starts.`);
+      await sleep(holdMs, signal);
+    }
+
+    log(`Running runbook "${scenario.runbook.id}".`);
+    steps = await runRunbookUnattended(scenario.runbook, contexts, {
+      clock,
+      signal,
+      onEvent: (event) => {
+        if (event.type === 'step-start') mark('step-start', event.stepId);
+        if (event.type === 'step-end') mark('step-end', `${event.stepId}: ${event.status}`);
+        options.onEvent?.(event);
+      },
+    });
+    log(`Observing recovery for ${observeMs} ms.`);
+    await sleep(observeMs, signal);
+    await stopLoad();
+    outcome = await load.stop();
+    mark('load-stop', `${outcome.timeline.length} requests`);
+
+    await fault.revert(faultCtx);
+    const observedUntil = Math.min(outcome.stoppedAt, outcome.inFlightSince ?? Number.POSITIVE_INFINITY);
+    recovery = measureRecovery(outcome.timeline, t0, observedUntil);
+    if (recovery.recoveredAt !== null) events.push({ at: recovery.recoveredAt, kind: 'recovered', label: 'service answers again' });
+    loss = measureDataLoss(outcome.ledger, outcome.attemptedWriteIds, await presentIds(contexts, outcome.attemptedWriteIds), t0);
+  } catch (error) {
+    harnessError = signal.aborted ? 'the drill was interrupted' : errorMessage(error);
+    if (error instanceof UserError && error.nextStep) harnessError += ` ${error.nextStep}`;
+  } finally {
+    cleanupFailures = await cleanup.dispose();
+    for (const failure of cleanupFailures) log(`Cleanup: ${failure}`);
+  }
+
+  const verdict = harnessError
+    ? { status: 'error' as const, reasons: [redact(harnessError)] }
+    : judge(objectives, recovery!, loss!, steps);
+  const timeline = outcome?.timeline ?? [];
+  const result: DrillResult = {
+    scenario: scenario.id,
+    variant: options.variant ?? null,
+    status: verdict.status,
+    reasons: verdict.reasons,
+    rtoMs: recovery?.rtoMs ?? null,
+    ttdMs: recovery?.ttdMs ?? null,
+    rpoMs: loss?.rpoMs ?? null,
+    ackedWrites: loss?.ackedWrites ?? outcome?.ledger.length ?? 0,
+    lostWrites: loss?.lostWrites ?? 0,
+    unackedPresentWrites: loss?.unackedPresent ?? 0,
+    requests: timeline.length,
+    failedRequests: timeline.filter((r) => !r.ok).length,
+    objectives,
+    fault: { name: fault.name, description: fault.description, holdMs },
+    steps,
+    startedAt: clock.wall(0),
+    finishedAt: new Date().toISOString(),
+    t0Ms: t0,
+    cleanupFailures,
+  };
+  return { result, load: outcome, events };
+}

@@ -1,0 +1,124 @@
+import { errorMessage } from '../core/errors.ts';
+import type { StepResult } from '../core/result.ts';
+import type { Runbook, RunbookStep, StepContext, Verification } from '../core/runbook.ts';
+import type { DrillClock } from '../measure/clock.ts';
+import { redact } from '../util/redact.ts';
+import type { RunbookListener } from './events.ts';
+import type { StepContextHandle } from './step-context.ts';
+
+const DEFAULT_STEP_TIMEOUT_MS = 60_000;
+const DEFAULT_VERIFY_INTERVAL_MS = 250;
+
+class StepTimeout extends Error {}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Formats rows of a SQL step as short lines for the step's output. */
+export function formatRows(rows: Array<Record<string, unknown>>, limit = 20): string[] {
+  if (rows.length === 0) return ['(no rows)'];
+  const lines = rows.slice(0, limit).map((row) =>
+    Object.entries(row)
+      .map(([k, v]) => `${k}=${v instanceof Date ? v.toISOString() : String(v)}`)
+      .join('  '),
+  );
+  if (rows.length > limit) lines.push(`... ${rows.length - limit} more rows`);
+  return lines;
+}
+
+/**
+ * Runs one step to its end: its action (or its SQL command when it has no
+ * action of its own), then its verification, polled until it holds. The
+ * whole step is bounded by its timeout and by `signal`.
+ */
+export async function executeStep(step: RunbookStep, ctx: StepContext, signal: AbortSignal): Promise<Verification | undefined> {
+  const timeoutMs = step.timeoutMs ?? DEFAULT_STEP_TIMEOUT_MS;
+  const deadline = performance.now() + timeoutMs;
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const both = AbortSignal.any([signal, timeout]);
+  const stepCtx: StepContext = { ...ctx, signal: both };
+  const guard = <T>(work: Promise<T>): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      const onAbort = () => reject(timeout.aborted ? new StepTimeout(`step timed out after ${timeoutMs} ms`) : both.reason);
+      if (both.aborted) return onAbort();
+      both.addEventListener('abort', onAbort, { once: true });
+      work.then(resolve, reject).finally(() => both.removeEventListener('abort', onAbort));
+    });
+
+  if (step.run) {
+    await guard(step.run(stepCtx));
+  } else if (step.command?.kind === 'sql' && step.command.database) {
+    const rows = await guard(ctx.sql(step.command.database, step.command.text));
+    for (const line of formatRows(rows)) ctx.output(line);
+  }
+  if (!step.verify) return undefined;
+  let last: Verification = { ok: false, detail: 'not checked yet' };
+  for (;;) {
+    try {
+      last = await guard(step.verify(stepCtx));
+    } catch (error) {
+      if (error instanceof StepTimeout || both.aborted) throw new StepTimeout(`verification did not hold within ${timeoutMs} ms; last seen: ${last.detail}`);
+      last = { ok: false, detail: errorMessage(error) };
+    }
+    if (last.ok) return last;
+    if (performance.now() + (step.verifyIntervalMs ?? DEFAULT_VERIFY_INTERVAL_MS) > deadline) {
+      throw new StepTimeout(`verification did not hold within ${timeoutMs} ms; last seen: ${last.detail}`);
+    }
+    try {
+      await sleep(step.verifyIntervalMs ?? DEFAULT_VERIFY_INTERVAL_MS, both);
+    } catch {
+      throw new StepTimeout(`verification did not hold within ${timeoutMs} ms; last seen: ${last.detail}`);
+    }
+  }
+}
+
+/**
+ * Runs a runbook unattended, step after step, emitting events as it goes.
+ * A failed step stops the runbook: the steps after it are recorded as
+ * skipped. An abort (SIGINT) marks the running step interrupted.
+ */
+export async function runRunbookUnattended(
+  runbook: Runbook,
+  contexts: StepContextHandle,
+  options: { clock: DrillClock; signal: AbortSignal; onEvent?: RunbookListener },
+): Promise<StepResult[]> {
+  const { clock, signal } = options;
+  const emit: RunbookListener = options.onEvent ?? (() => {});
+  const results: StepResult[] = [];
+  let stopReason: string | undefined;
+  for (const step of runbook.steps) {
+    if (stopReason) {
+      results.push({ id: step.id, title: step.title, status: 'skipped', durationMs: 0, startedAtMs: clock.now(), detail: stopReason });
+      continue;
+    }
+    const startedAtMs = clock.now();
+    emit({ type: 'step-start', at: startedAtMs, stepId: step.id, title: step.title });
+    const output = (line: string) => emit({ type: 'step-output', at: clock.now(), stepId: step.id, line: redact(line) });
+    let result: StepResult;
+    try {
+      const verification = await executeStep(step, contexts.forStep(output, signal), signal);
+      if (verification) emit({ type: 'step-verify', at: clock.now(), stepId: step.id, ok: true, detail: redact(verification.detail) });
+      result = { id: step.id, title: step.title, status: 'done', durationMs: clock.now() - startedAtMs, startedAtMs };
+      if (verification) result.detail = redact(verification.detail);
+    } catch (error) {
+      const interrupted = signal.aborted;
+      result = { id: step.id, title: step.title, status: interrupted ? 'interrupted' : 'failed', durationMs: clock.now() - startedAtMs, startedAtMs, detail: redact(errorMessage(error)) };
+      stopReason = interrupted ? 'not run: the drill was interrupted' : `not run: step "${step.id}" failed`;
+    }
+    results.push(result);
+    emit({ type: 'step-end', at: clock.now(), stepId: step.id, status: result.status, durationMs: result.durationMs, ...(result.detail ? { detail: result.detail } : {}) });
+  }
+  return results;
+}

@@ -1,0 +1,55 @@
+import pg from 'pg';
+import type { Rows, StepContext } from '../core/runbook.ts';
+import type { Target } from '../core/target.ts';
+import type { ProxyLink } from '../faults/proxy-link.ts';
+import type { PgBinaries } from '../lab/pg-binaries.ts';
+import { runCommand } from '../util/run-command.ts';
+
+/** A step context and the connections behind it; `close` ends them all. */
+export interface StepContextHandle {
+  /** Builds the context one step sees (its own output sink and signal). */
+  forStep(output: (line: string) => void, signal: AbortSignal): StepContext;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens what runbook steps use: one small superuser pool per database,
+ * direct to the target (never through the fault proxy), created on first use.
+ */
+export function openStepContext(init: { target: Target; binaries: PgBinaries; link?: ProxyLink; serviceUrl?: string }): StepContextHandle {
+  const pools = new Map<string, pg.Pool>();
+  const poolFor = (database: string): pg.Pool => {
+    let pool = pools.get(database);
+    if (!pool) {
+      pool = new pg.Pool({ connectionString: init.target.adminUrl(database), max: 2, connectionTimeoutMillis: 5000, idleTimeoutMillis: 5000, application_name: 'pgdrill-runbook' });
+      pool.on('error', () => {});
+      pools.set(database, pool);
+    }
+    return pool;
+  };
+  return {
+    forStep(output, signal) {
+      const ctx: StepContext = {
+        target: init.target,
+        async sql(database, text, params) {
+          const result = await poolFor(database).query(text, params as unknown[] | undefined);
+          return result.rows as Rows;
+        },
+        async exec(file, args) {
+          const out = await runCommand(file, args, { env: init.target.clientEnv(), timeoutMs: 60_000 });
+          return out.stdout;
+        },
+        pgBin: (name) => init.binaries.bin(name),
+        output,
+        signal,
+      };
+      if (init.link) ctx.link = init.link;
+      if (init.serviceUrl) ctx.serviceUrl = init.serviceUrl;
+      return ctx;
+    },
+    async close() {
+      await Promise.all([...pools.values()].map((p) => p.end().catch(() => {})));
+      pools.clear();
+    },
+  };
+}

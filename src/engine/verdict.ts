@@ -1,0 +1,34 @@
+import type { DrillStatus, StepResult } from '../core/result.ts';
+import type { Objectives } from '../core/scenario.ts';
+import type { DataLossMeasure } from '../measure/data-loss.ts';
+import type { RecoveryMeasure } from '../measure/recovery.ts';
+
+/** A drill's status and the reasons behind it. */
+export interface Verdict {
+  status: DrillStatus;
+  reasons: string[];
+}
+
+function seconds(ms: number): string {
+  return ms >= 60_000 ? `${(ms / 60_000).toFixed(ms % 60_000 === 0 ? 0 : 1)} min` : `${(ms / 1000).toFixed(ms % 1000 === 0 ? 0 : 1)} s`;
+}
+
+/**
+ * Judges measurements against objectives, after the run (k6-style):
+ * breached when the service never recovered while observed, when RTO
+ * exceeds its objective, when acknowledged writes were lost beyond the RPO
+ * objective (any loss at all when the objective is 0), or when a runbook
+ * step failed.
+ */
+export function judge(objectives: Objectives, recovery: RecoveryMeasure, loss: DataLossMeasure, steps: readonly StepResult[]): Verdict {
+  const reasons: string[] = [];
+  if (recovery.rtoMs === null) reasons.push(`the service did not recover while observed (objective RTO ${seconds(objectives.rtoMs)})`);
+  else if (recovery.rtoMs > objectives.rtoMs) reasons.push(`RTO ${seconds(recovery.rtoMs)} exceeds the objective of ${seconds(objectives.rtoMs)}`);
+  if (loss.lostWrites > 0 && (objectives.rpoMs === 0 || loss.rpoMs > objectives.rpoMs)) {
+    reasons.push(`${loss.lostWrites} acknowledged write(s) lost over ${seconds(loss.rpoMs)} (objective RPO ${objectives.rpoMs === 0 ? '0: no acknowledged write may be lost' : seconds(objectives.rpoMs)})`);
+  }
+  for (const step of steps) {
+    if (step.status === 'failed') reasons.push(`runbook step "${step.id}" failed: ${step.detail ?? 'no detail'}`);
+  }
+  return { status: reasons.length > 0 ? 'breached' : 'passed', reasons };
+}

@@ -1,0 +1,74 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { UserError } from '../core/errors.ts';
+
+/** Who started the running server: `lab up` (persistent) or a drill that stops it when done (ephemeral). */
+const OwnerSchema = z.object({
+  pid: z.number().int(),
+  mode: z.enum(['persistent', 'ephemeral']),
+});
+
+const LabStateSchema = z.object({
+  version: z.literal(1),
+  labDir: z.string(),
+  /** Where the server's own files live (data, WAL archive, socket, log); owned by the server user. */
+  serverRoot: z.string(),
+  port: z.number().int().min(1).max(65535),
+  superuser: z.string(),
+  superuserPassword: z.string(),
+  servicePasswords: z.record(z.string(), z.string()),
+  pgMajor: z.number().int(),
+  bindir: z.string(),
+  fixturesLoaded: z.boolean(),
+  owner: OwnerSchema.nullable(),
+  createdAt: z.string(),
+});
+
+/**
+ * What `lab.json` in a lab directory records: enough to find, reach, reap
+ * and tear down the lab from any later pgdrill process. It holds generated
+ * passwords, so the file is written with mode 0600 and never printed.
+ */
+export type LabState = z.infer<typeof LabStateSchema>;
+
+/** The owner entry of a lab state. */
+export type LabOwner = z.infer<typeof OwnerSchema>;
+
+/** Path of the state file in a lab directory. */
+export function labStatePath(labDir: string): string {
+  return path.join(labDir, 'lab.json');
+}
+
+/** Reads the lab state, or undefined when the lab was never created. */
+export function readLabState(labDir: string): LabState | undefined {
+  let text: string;
+  try {
+    text = readFileSync(labStatePath(labDir), 'utf8');
+  } catch {
+    return undefined;
+  }
+  const parsed = LabStateSchema.safeParse(JSON.parse(text));
+  if (!parsed.success) {
+    throw new UserError(
+      `The lab state file ${labStatePath(labDir)} is not one this pgdrill understands (${parsed.error.issues[0]?.message ?? 'invalid'}).`,
+      'Run `pgdrill lab down --purge` for that lab directory, or remove it, then `pgdrill lab up` again.',
+    );
+  }
+  return parsed.data;
+}
+
+/** Writes the lab state atomically (temp file + rename), mode 0600. */
+export function writeLabState(state: LabState): void {
+  mkdirSync(state.labDir, { recursive: true });
+  const file = labStatePath(state.labDir);
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+  renameSync(tmp, file);
+}
+
+/** A random password for a generated role: URL-safe, 24 characters. */
+export function generatePassword(): string {
+  return randomBytes(18).toString('base64url');
+}

@@ -1,0 +1,58 @@
+import { spawn } from 'node:child_process';
+import { CommandError } from '../core/errors.ts';
+
+/** How to run one external command. */
+export interface RunCommandOptions {
+  /** Run as this OS user (uid/gid); needs root. */
+  uid?: number;
+  gid?: number;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** Kill the command (SIGKILL) after this long; default 120 s. */
+  timeoutMs?: number;
+  /** Written to the command's stdin. */
+  input?: string;
+}
+
+/** What a successful command printed. */
+export interface CommandOutput {
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+}
+
+/**
+ * Runs a command without a shell and resolves with its output, or rejects
+ * with a `CommandError` carrying the command, exit code, signal, the end of
+ * stderr and the duration. Never leaves the child running: a timeout kills it.
+ */
+export function runCommand(file: string, args: readonly string[], options: RunCommandOptions = {}): Promise<CommandOutput> {
+  const started = performance.now();
+  const display = [file, ...args].join(' ');
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      uid: options.uid,
+      gid: options.gid,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(new CommandError({ command: display, exitCode: null, signal: null, stderrTail: error.message, durationMs: performance.now() - started }));
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const durationMs = performance.now() - started;
+      if (code === 0) resolve({ stdout, stderr, durationMs });
+      else reject(new CommandError({ command: display, exitCode: code, signal, stderrTail: stderr.slice(-2000) || stdout.slice(-2000), durationMs }));
+    });
+    child.stdin.on('error', () => {});
+    child.stdin.end(options.input ?? '');
+  });
+}
