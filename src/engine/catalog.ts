@@ -38,7 +38,10 @@ async function importDefault<T>(file: string, what: string): Promise<T> {
     mod = (await import(pathToFileURL(file).href)) as { default?: T };
   } catch (error) {
     if (error instanceof UserError) throw error;
-    throw new UserError(`The ${what} file ${file} could not be loaded: ${errorMessage(error)}`, 'Fix the file (it must be valid TypeScript with a default export) and run again.');
+    const esmHint = /require\(\) ES Module|Cannot use import statement/.test(errorMessage(error))
+      ? ' It was loaded as CommonJS: name it .mts, or put it under a package.json with "type": "module".'
+      : '';
+    throw new UserError(`The ${what} file ${file} could not be loaded: ${errorMessage(error)}${esmHint}`, 'Fix the file (it must be valid TypeScript with a default export) and run again.');
   }
   if (!mod.default) throw new UserError(`The ${what} file ${file} has no default export.`, `Export the ${what} with \`export default define${what === 'scenario' ? 'Scenario' : 'Runbook'}({...})\`.`);
   return mod.default;
@@ -49,7 +52,7 @@ async function importDefault<T>(file: string, what: string): Promise<T> {
  * Its definition was validated when the file was imported (defineScenario).
  */
 export async function loadScenario(idOrPath: string): Promise<Scenario> {
-  if (idOrPath.endsWith('.ts')) return importDefault<Scenario>(path.resolve(idOrPath), 'scenario');
+  if (/\.m?ts$/.test(idOrPath)) return importDefault<Scenario>(path.resolve(idOrPath), 'scenario');
   const known = scenarioIds();
   if (!known.includes(idOrPath)) {
     throw new UserError(`There is no scenario "${idOrPath}".`, `Use one of: ${known.join(', ')} (see \`pgdrill list\`), or the path of a scenario .ts file.`);
@@ -59,7 +62,7 @@ export async function loadScenario(idOrPath: string): Promise<Scenario> {
 
 /** Loads a runbook by id (a file in runbooks/) or by path to a .ts file. */
 export async function loadRunbook(idOrPath: string): Promise<Runbook> {
-  if (idOrPath.endsWith('.ts')) return importDefault<Runbook>(path.resolve(idOrPath), 'runbook');
+  if (/\.m?ts$/.test(idOrPath)) return importDefault<Runbook>(path.resolve(idOrPath), 'runbook');
   const known = runbookIds();
   if (!known.includes(idOrPath)) {
     throw new UserError(`There is no runbook "${idOrPath}".`, `Use one of: ${known.join(', ')} (see \`pgdrill list\`), or the path of a runbook .ts file.`);

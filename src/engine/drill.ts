@@ -207,8 +207,9 @@ export async function runDrill(scenario: Scenario, options: DrillOptions = {}): 
     if (recovery.recoveredAt !== null) events.push({ at: recovery.recoveredAt, kind: 'recovered', label: 'service answers again' });
     loss = measureDataLoss(outcome.ledger, outcome.attemptedWriteIds, await presentIds(contexts, outcome.attemptedWriteIds), t0);
   } catch (error) {
-    harnessError = signal.aborted ? 'the drill was interrupted' : errorMessage(error);
-    if (error instanceof UserError && error.nextStep) harnessError += ` ${error.nextStep}`;
+    harnessError = signal.aborted ? 'The drill was interrupted.' : errorMessage(error);
+    if (!signal.aborted && error instanceof UserError && error.nextStep) harnessError += `\n${error.nextStep}`;
+    else if (!signal.aborted && !(error instanceof UserError)) harnessError = `internal error (a bug in pgdrill): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
   } finally {
     cleanupFailures = await cleanup.dispose();
     for (const failure of cleanupFailures) log(`Cleanup: ${failure}`);

@@ -65,7 +65,14 @@ export function registerDrill(program: Command, setExit: (code: number) => void)
               if (event.type === 'step-end') warn(`  ${event.status === 'done' ? '✓' : '✗'} ${event.stepId} ${event.status} in ${formatDuration(event.durationMs)}${event.detail && event.status !== 'done' ? `: ${event.detail}` : ''}`);
             },
       });
-      say(renderDrillResult(result));
+      if (result.status === 'error') {
+        // A harness failure is not a measurement: say what went wrong, not a table of numbers.
+        warn(`pgdrill: drill ${result.scenario} could not run: ${result.reasons.join('\n')}`);
+        say(`${result.scenario}: ERROR (harness failed); no objective was judged.`);
+        for (const failure of result.cleanupFailures) warn(`cleanup failed: ${failure}`);
+      } else {
+        say(renderDrillResult(result));
+      }
       if (flags.json) writeJsonReport(flags.json, result);
       setExit(result.status === 'passed' ? ExitCode.ok : result.status === 'breached' ? ExitCode.objectiveBreached : ExitCode.harnessFailed);
     });
