@@ -10,5 +10,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     teardownTimeout: 60_000,
     reporters: ['default'],
+    setupFiles: ['test/helpers/setup-file.ts'],
+    globalSetup: ['test/helpers/global-setup.ts'],
   },
 });

@@ -29,6 +29,8 @@ export type DrillStatus = 'passed' | 'breached' | 'error';
  */
 export interface DrillResult {
   scenario: string;
+  /** The scenario's title, for people. */
+  title: string;
   variant: string | null;
   status: DrillStatus;
   /** One line per breached objective, or the harness error. */

@@ -17,6 +17,7 @@ import { openFaultProxy } from './fault-proxy.ts';
 import { runRunbookUnattended } from './runbook-runner.ts';
 import { openStepContext, type StepContextHandle } from './step-context.ts';
 import { judge } from './verdict.ts';
+import { sleep } from '../util/sleep.ts';
 
 /** How to run one drill. Everything is optional; the scenario holds the defaults. */
 export interface DrillOptions {
@@ -46,21 +47,6 @@ export interface DrillRecord {
   result: DrillResult;
   load: LoadOutcome | undefined;
   events: TimelineEvent[];
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 async function waitForHealth(url: string, timeoutMs: number, signal: AbortSignal): Promise<void> {
@@ -221,6 +207,7 @@ export async function runDrill(scenario: Scenario, options: DrillOptions = {}): 
   const timeline = outcome?.timeline ?? [];
   const result: DrillResult = {
     scenario: scenario.id,
+    title: scenario.title,
     variant: options.variant ?? null,
     status: verdict.status,
     reasons: verdict.reasons,

@@ -5,26 +5,12 @@ import type { DrillClock } from '../measure/clock.ts';
 import { redact } from '../util/redact.ts';
 import type { RunbookListener } from './events.ts';
 import type { StepContextHandle } from './step-context.ts';
+import { sleep } from '../util/sleep.ts';
 
 const DEFAULT_STEP_TIMEOUT_MS = 60_000;
 const DEFAULT_VERIFY_INTERVAL_MS = 250;
 
 class StepTimeout extends Error {}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 /** Formats rows of a SQL step as short lines for the step's output. */
 export function formatRows(rows: Array<Record<string, unknown>>, limit = 20): string[] {

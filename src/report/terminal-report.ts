@@ -14,23 +14,25 @@ const VERDICT: Record<DrillResult['status'], string> = {
  * measurements, the verdict, the runbook steps and the reasons. Plain text
  * (box drawing, no colour codes) so it reads the same in a log file.
  */
+const COMPACT = { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' };
+
 export function renderDrillResult(result: DrillResult): string {
-  const title = `${result.scenario}${result.variant ? ` (${result.variant})` : ''}`;
-  const summary = new Table({ head: ['', 'objective', 'measured'], style: { head: [], border: [] } });
+  const header = [
+    `${result.scenario}${result.variant ? ` (variant ${result.variant})` : ''}: ${result.title}`,
+    `fault: ${result.fault.name}, ${result.fault.description}; held ${formatDuration(result.fault.holdMs)} before the runbook`,
+  ];
+  const summary = new Table({ head: ['measure', 'objective', 'measured'], chars: COMPACT, style: { head: [], border: [] } });
   summary.push(
-    ['scenario', { colSpan: 2, content: title }],
-    ['fault', { colSpan: 2, content: `${result.fault.name}, held ${formatDuration(result.fault.holdMs)} before the runbook` }],
     ['RTO', formatObjective(result.objectives.rtoMs), formatDuration(result.rtoMs)],
     ['time to detect', '', formatDuration(result.ttdMs)],
     ['lost acknowledged writes', result.objectives.rpoMs === 0 ? '0' : '', `${result.lostWrites} of ${result.ackedWrites}`],
     ['RPO (loss window)', formatObjective(result.objectives.rpoMs), formatDuration(result.rpoMs)],
     ['unacknowledged but present', '', String(result.unackedPresentWrites)],
     ['requests sent / failed', '', `${result.requests} / ${result.failedRequests}`],
-    ['verdict', { colSpan: 2, content: VERDICT[result.status] }],
   );
-  const steps = new Table({ head: ['runbook step', 'status', 'duration'], style: { head: [], border: [] } });
+  const steps = new Table({ head: ['runbook step', 'status', 'duration'], chars: COMPACT, style: { head: [], border: [] } });
   for (const step of result.steps) steps.push([step.id, step.status, step.status === 'skipped' ? '' : formatDuration(step.durationMs)]);
-  const lines = [summary.toString(), steps.toString()];
+  const lines = [...header, summary.toString(), steps.toString(), `verdict: ${VERDICT[result.status]}`];
   if (result.reasons.length > 0) lines.push(...result.reasons.map((r) => `- ${r}`));
   if (result.cleanupFailures.length > 0) lines.push(...result.cleanupFailures.map((c) => `cleanup failed: ${c}`));
   return redact(lines.join('\n'));

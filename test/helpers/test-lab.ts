@@ -1,13 +1,25 @@
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Lab } from '../../src/lab/lab.ts';
 
-/** A temporary directory the PostgreSQL server user can enter (mode 0755). */
+const tempDirs: string[] = [];
+
+/** A temporary directory the PostgreSQL server user can enter (mode 0755), removed after the test file. */
 export function tempDir(prefix: string): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), `pgdrill-${prefix}-`));
+  const dir = mkdtempSync(path.join(os.tmpdir(), `pgdrill-test-${prefix}-`));
   chmodSync(dir, 0o755);
+  tempDirs.push(dir);
   return dir;
+}
+
+/** Stops and purges every lab under the temporary directories of this test file, then removes them. */
+export async function removeTempDirs(): Promise<void> {
+  for (const dir of tempDirs.splice(0)) {
+    const labDirs = existsSync(dir) ? readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => path.basename(f) === 'lab.json').map((f) => path.dirname(path.join(dir, f))) : [];
+    for (const labDir of labDirs) await new Lab({ labDir }).down({ purge: true });
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** A lab in its own temporary directory; `dispose` stops and purges it and removes the directory. */
@@ -19,10 +31,7 @@ export async function startTestLab(prefix = 'lab'): Promise<{ lab: Lab; labDir: 
   return {
     lab,
     labDir,
-    dispose: async () => {
-      await new Lab({ labDir }).down({ purge: true });
-      rmSync(root, { recursive: true, force: true });
-    },
+    dispose: removeTempDirs,
   };
 }
 

@@ -1,0 +1,120 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defineRunbook } from '../../src/core/runbook.ts';
+import { defineScenario, type Scenario } from '../../src/core/scenario.ts';
+import { runDrill } from '../../src/engine/drill.ts';
+import type { Fault } from '../../src/faults/fault.ts';
+import { proxyDown } from '../../src/faults/proxy-down.ts';
+import { resetPeer } from '../../src/faults/reset-peer.ts';
+import connectionLoss from '../../scenarios/connection-loss.ts';
+import { startTestLab } from '../helpers/test-lab.ts';
+
+/** Ground truth the test controls: when the fault really went in and when the path was really healed. */
+interface Truth {
+  injectedAt?: number;
+  healedAt?: number;
+}
+
+function recording(fault: Fault, truth: Truth): Fault {
+  return {
+    ...fault,
+    inject: async (ctx) => {
+      await fault.inject(ctx);
+      truth.injectedAt = performance.now();
+    },
+  };
+}
+
+/** A scenario whose runbook heals the path at once and records when. */
+function calibrationScenario(fault: Fault, holdMs: number, truth: Truth): Scenario {
+  return defineScenario({
+    ...connectionLoss,
+    id: 'calibration',
+    fault: recording(fault, truth),
+    variants: undefined,
+    holdMs,
+    runbook: defineRunbook({
+      id: 'heal-at-once',
+      title: 'Heal the path at once',
+      summary: 'Test runbook: ends the outage the moment it starts.',
+      steps: [
+        {
+          id: 'heal',
+          title: 'Heal the path',
+          why: 'ground truth',
+          expect: 'the path is healthy',
+          run: async (ctx) => {
+            await ctx.link!.heal();
+            truth.healedAt = performance.now();
+          },
+        },
+      ],
+    }),
+    observeMs: 3000,
+  });
+}
+
+describe('drill (real PostgreSQL, built-in proxy, real HTTP load)', () => {
+  let env: Awaited<ReturnType<typeof startTestLab>>;
+  beforeAll(async () => {
+    env = await startTestLab('drill');
+  });
+  afterAll(async () => {
+    await env?.dispose();
+  });
+
+  for (const [name, fault] of [['proxy-down', proxyDown()], ['reset-peer', resetPeer()]] as const) {
+    it(`measures a known ${name} outage as its length within 250 ms`, async () => {
+      const truth: Truth = {};
+      const { result } = await runDrill(calibrationScenario(fault, 3000, truth), { labDir: env.labDir });
+      expect(result.status, result.reasons.join('; ')).toBe('passed');
+      const outageMs = truth.healedAt! - truth.injectedAt!;
+      console.log(`${name}: outage ${outageMs.toFixed(0)} ms, measured RTO ${result.rtoMs} ms, time to detect ${result.ttdMs?.toFixed(0)} ms`);
+      expect(outageMs).toBeGreaterThanOrEqual(3000);
+      expect(result.rtoMs).not.toBeNull();
+      expect(Math.abs(result.rtoMs! - outageMs)).toBeLessThanOrEqual(250);
+      expect(result.ttdMs).not.toBeNull();
+      expect(result.ttdMs!).toBeLessThan(500);
+      expect(result.failedRequests).toBeGreaterThan(0);
+    });
+  }
+
+  it('rehearses connection-loss end to end without losing an acknowledged write', async () => {
+    const { result, load } = await runDrill(connectionLoss, { labDir: env.labDir, holdMs: 1500 });
+    expect(result.status, result.reasons.join('; ')).toBe('passed');
+    expect(result.steps.map((s) => [s.id, s.status])).toEqual([
+      ['check-server', 'done'],
+      ['count-connections', 'done'],
+      ['restore-connectivity', 'done'],
+      ['verify-service', 'done'],
+    ]);
+    expect(result.ackedWrites).toBeGreaterThan(100);
+    expect(result.lostWrites).toBe(0);
+    expect(result.rpoMs).toBe(0);
+    expect(result.failedRequests).toBeGreaterThan(0);
+    expect(result.rtoMs!).toBeGreaterThanOrEqual(1500);
+    expect(result.rtoMs!).toBeLessThan(5000);
+    expect(result.requests).toBe(load!.timeline.length);
+  });
+
+  it('counts writes that committed but were never acknowledged apart from losses', async () => {
+    // Responses from PostgreSQL are held (a downstream timeout toxic): INSERTs commit, their
+    // acknowledgements never reach the service, and removing the toxic closes those connections.
+    const responsesHeld: Fault = {
+      name: 'responses-held',
+      description: 'responses from PostgreSQL are held',
+      inject: (ctx) => ctx.link.addToxic({ name: 'held', type: 'timeout', stream: 'downstream', toxicity: 1, attributes: { timeout: 0 } }),
+      revert: (ctx) => ctx.link.removeToxic('held'),
+    };
+    const truth: Truth = {};
+    const { result } = await runDrill(calibrationScenario(responsesHeld, 1500, truth), { labDir: env.labDir });
+    expect(result.status, result.reasons.join('; ')).toBe('passed');
+    expect(result.unackedPresentWrites).toBeGreaterThan(0);
+    expect(result.lostWrites).toBe(0);
+  });
+
+  it('reports a breach when the measured RTO exceeds the objective', async () => {
+    const { result } = await runDrill(connectionLoss, { labDir: env.labDir, holdMs: 1000, objectives: { rtoMs: 200 } });
+    expect(result.status).toBe('breached');
+    expect(result.reasons.join('\n')).toMatch(/RTO .* exceeds the objective of 0.2 s/);
+  });
+});
