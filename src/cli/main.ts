@@ -3,6 +3,7 @@ import { ExitCode } from '../core/exit-codes.ts';
 import { registerDrill } from './commands/drill.ts';
 import { registerLab } from './commands/lab.ts';
 import { registerList } from './commands/list.ts';
+import { registerProxy } from './commands/proxy.ts';
 import { reportFailure } from './output.ts';
 
 /**
@@ -23,6 +24,7 @@ export async function main(argv: string[]): Promise<number> {
   registerDrill(program, (code) => { exitCode = code; });
   registerLab(program);
   registerList(program);
+  registerProxy(program);
   for (const command of program.commands) command.exitOverride();
   for (const command of program.commands.flatMap((c) => c.commands)) command.exitOverride();
 

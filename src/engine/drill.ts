@@ -132,7 +132,8 @@ export async function runDrill(scenario: Scenario, options: DrillOptions = {}): 
 
     const proxyServer = await openFaultProxy(options.env);
     cleanup.defer('close the fault proxy', () => proxyServer.close());
-    log(`Fault proxy: ${proxyServer.kind === 'external' ? `Toxiproxy at ${proxyServer.url}` : `built-in server at ${proxyServer.url}`}.`);
+    const proxyKind = { external: 'Toxiproxy from TOXIPROXY_URL', binary: 'toxiproxy-server from PATH', 'built-in': 'built-in server' }[proxyServer.kind];
+    log(`Fault proxy: ${proxyKind} at ${proxyServer.url}.`);
     const link = await ProxyLink.create(proxyServer.client, `pgdrill_payments_db_${process.pid}`, lab.endpoint);
     cleanup.defer('remove the drill proxy', () => link.remove());
 

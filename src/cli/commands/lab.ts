@@ -34,6 +34,7 @@ export function registerLab(program: Command): void {
       }
       if (!s.exists) {
         say(`No lab in ${s.labDir}. Run \`pgdrill lab up\` to create one.`);
+        say(`fault proxy     ${faultProxy}`);
         return;
       }
       say(`lab directory   ${s.labDir}`);
