@@ -16,11 +16,13 @@ export interface StepResult {
 }
 
 /**
- * A drill's verdict: `passed` when every objective held, `breached` when one
- * did not (exit 2), `error` when the harness itself failed (exit 1) — then
- * the measurements are whatever could be taken and must not be read as a pass.
+ * A drill's verdict: `passed` when every objective held (exit 0), `breached`
+ * when one did not (exit 2), `ineffective` when the fault had no visible
+ * effect so recovery was not rehearsed at all (exit 1: never a pass), `error`
+ * when the harness itself failed (exit 1) — then the measurements are
+ * whatever could be taken and must not be read as a pass.
  */
-export type DrillStatus = 'passed' | 'breached' | 'error';
+export type DrillStatus = 'passed' | 'breached' | 'ineffective' | 'error';
 
 /**
  * The result of one drill, the shape `--json` writes. Durations are

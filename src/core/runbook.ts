@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import type { ProxyLink } from '../faults/proxy-link.ts';
+import type { Lab } from '../lab/lab.ts';
+import type { SupervisedService } from '../service/supervised-service.ts';
 import { UserError } from './errors.ts';
 import type { Target } from './target.ts';
 
@@ -23,6 +25,10 @@ export interface StepContext {
   link?: ProxyLink;
   /** The sample service's base URL (drills only). */
   serviceUrl?: string;
+  /** The sample service itself, to restart it (drills only). */
+  service?: SupervisedService;
+  /** The lab, when the target is the lab (its data directory, archive, binaries). */
+  lab?: Lab;
   /** One line of the step's output (shown live, kept in the journal). */
   output(line: string): void;
   /** Aborted when the drill or session is interrupted. */

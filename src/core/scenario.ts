@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Fault } from '../faults/fault.ts';
+import type { Fault, FaultContext } from '../faults/fault.ts';
 import type { LoadProfile } from '../load/load-generator.ts';
 import { UserError } from './errors.ts';
 import { describeIssues, type Runbook } from './runbook.ts';
@@ -43,6 +43,12 @@ export interface Scenario {
   warmupMs: number;
   /** Load kept up after the runbook finished, to observe recovery. */
   observeMs: number;
+  /**
+   * Prepares the lab before the load starts (a base backup, a replica, a
+   * table to corrupt). Runs after the lab, proxy and service are up; what it
+   * starts must be undone by the fault's `revert` or the lab's own cleanup.
+   */
+  setup?: (ctx: FaultContext) => Promise<void>;
 }
 
 const kebab = z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'must be kebab-case (a-z, 0-9, dashes)');
@@ -73,6 +79,7 @@ const ScenarioSchema = z.object({
   }),
   warmupMs: z.number().int().min(0).max(600_000),
   observeMs: z.number().int().min(0).max(600_000),
+  setup: z.function().optional(),
 });
 
 /**

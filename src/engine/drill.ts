@@ -9,7 +9,7 @@ import { DrillClock } from '../measure/clock.ts';
 import { measureDataLoss, type DataLossMeasure } from '../measure/data-loss.ts';
 import { DEFAULT_RECOVERY_CRITERIA, measureRecovery, type RecoveryMeasure } from '../measure/recovery.ts';
 import type { TimelineEvent } from '../measure/timeline.ts';
-import { startPaymentsService } from '../service/service-process.ts';
+import { startSupervisedService } from '../service/supervised-service.ts';
 import { CleanupStack } from '../util/cleanup.ts';
 import { redact } from '../util/redact.ts';
 import type { RunbookListener } from './events.ts';
@@ -137,13 +137,18 @@ export async function runDrill(scenario: Scenario, options: DrillOptions = {}): 
     const link = await ProxyLink.create(proxyServer.client, `pgdrill_payments_db_${process.pid}`, lab.endpoint);
     cleanup.defer('remove the drill proxy', () => link.remove());
 
-    const service = await startPaymentsService({ databaseUrl: lab.serviceUrl('payments', link.listen), log: (line) => log(`service: ${line}`) });
+    const service = await startSupervisedService({ databaseUrl: lab.serviceUrl('payments', link.listen), log: (line) => log(`service: ${line}`) });
     cleanup.defer('stop the sample service', () => service.stop());
     log(`Sample service at ${service.url} (pid ${service.pid}), reaching PostgreSQL through ${link.listen.host}:${link.listen.port}.`);
 
-    const contexts = openStepContext({ target: lab, binaries: lab.pg(), link, serviceUrl: service.url });
+    const contexts = openStepContext({ target: lab, binaries: lab.pg(), link, serviceUrl: service.url, service, lab });
     cleanup.defer('close runbook connections', () => contexts.close());
     await waitForHealth(service.url, 20_000, signal);
+    const faultCtx: FaultContext = { target: lab, lab, link, service, log };
+    if (scenario.setup) {
+      log('Preparing the scenario (setup).');
+      await scenario.setup(faultCtx);
+    }
     const data = await loadData(contexts);
 
     const load = startLoad(service.url, profile, data, clock);
@@ -161,7 +166,6 @@ export async function runDrill(scenario: Scenario, options: DrillOptions = {}): 
       );
     }
 
-    const faultCtx: FaultContext = { target: lab, link, log };
     cleanup.defer(`revert the fault (${fault.name})`, () => fault.revert(faultCtx));
     log(`Injecting the fault: ${fault.description}.`);
     t0 = clock.now();
@@ -204,7 +208,7 @@ export async function runDrill(scenario: Scenario, options: DrillOptions = {}): 
 
   const verdict = harnessError
     ? { status: 'error' as const, reasons: [redact(harnessError)] }
-    : judge(objectives, recovery!, loss!, steps);
+    : judge(objectives, recovery!, loss!, steps, `The fault "${fault.name}"`);
   const timeline = outcome?.timeline ?? [];
   const result: DrillResult = {
     scenario: scenario.id,

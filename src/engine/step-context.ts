@@ -2,6 +2,8 @@ import pg from 'pg';
 import type { Rows, StepContext } from '../core/runbook.ts';
 import type { Target } from '../core/target.ts';
 import type { ProxyLink } from '../faults/proxy-link.ts';
+import type { Lab } from '../lab/lab.ts';
+import type { SupervisedService } from '../service/supervised-service.ts';
 import type { PgBinaries } from '../lab/pg-binaries.ts';
 import { runCommand } from '../util/run-command.ts';
 
@@ -16,7 +18,7 @@ export interface StepContextHandle {
  * Opens what runbook steps use: one small superuser pool per database,
  * direct to the target (never through the fault proxy), created on first use.
  */
-export function openStepContext(init: { target: Target; binaries: PgBinaries; link?: ProxyLink; serviceUrl?: string }): StepContextHandle {
+export function openStepContext(init: { target: Target; binaries: PgBinaries; link?: ProxyLink; serviceUrl?: string; service?: SupervisedService; lab?: Lab }): StepContextHandle {
   const pools = new Map<string, pg.Pool>();
   const poolFor = (database: string): pg.Pool => {
     let pool = pools.get(database);
@@ -45,6 +47,8 @@ export function openStepContext(init: { target: Target; binaries: PgBinaries; li
       };
       if (init.link) ctx.link = init.link;
       if (init.serviceUrl) ctx.serviceUrl = init.serviceUrl;
+      if (init.service) ctx.service = init.service;
+      if (init.lab) ctx.lab = init.lab;
       return ctx;
     },
     async close() {

@@ -14,13 +14,20 @@ function seconds(ms: number): string {
 }
 
 /**
- * Judges measurements against objectives, after the run (k6-style):
- * breached when the service never recovered while observed, when RTO
+ * Judges measurements against objectives, after the run (k6-style). A
+ * fault that changed nothing the load could see makes the drill
+ * `ineffective`, never passed. Otherwise it is breached when the service never recovered while observed, when RTO
  * exceeds its objective, when acknowledged writes were lost beyond the RPO
  * objective (any loss at all when the objective is 0), or when a runbook
  * step failed.
  */
-export function judge(objectives: Objectives, recovery: RecoveryMeasure, loss: DataLossMeasure, steps: readonly StepResult[]): Verdict {
+export function judge(objectives: Objectives, recovery: RecoveryMeasure, loss: DataLossMeasure, steps: readonly StepResult[], faultName = 'the fault'): Verdict {
+  if (recovery.failuresAfterFault === 0 && loss.lostWrites === 0) {
+    return {
+      status: 'ineffective',
+      reasons: [`${faultName} did not take effect: no request failed after it was injected and no acknowledged write was lost, so recovery was not rehearsed. Check that the fault reaches the service's path (proxy, server, service) and that the load runs through it.`],
+    };
+  }
   const reasons: string[] = [];
   if (recovery.rtoMs === null) reasons.push(`the service did not recover while observed (objective RTO ${seconds(objectives.rtoMs)})`);
   else if (recovery.rtoMs > objectives.rtoMs) reasons.push(`RTO ${seconds(recovery.rtoMs)} exceeds the objective of ${seconds(objectives.rtoMs)}`);

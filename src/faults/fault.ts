@@ -1,12 +1,18 @@
 import type { Target } from '../core/target.ts';
+import type { Lab } from '../lab/lab.ts';
+import type { SupervisedService } from '../service/supervised-service.ts';
 import type { ProxyLink } from './proxy-link.ts';
 
-/** What a fault may act on during a drill. */
+/** What a fault may act on during a drill: the lab's server and files, the network path, the service. */
 export interface FaultContext {
   /** The database the service uses, and its server. */
   target: Target;
+  /** The lab itself (server process, data directory, binaries): faults act on the lab only. */
+  lab: Lab;
   /** The service's network path to the database, through the fault proxy. */
   link: ProxyLink;
+  /** The sample service (a fault may crash it). */
+  service: SupervisedService;
   log: (line: string) => void;
 }
 

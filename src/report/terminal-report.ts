@@ -6,6 +6,7 @@ import { formatDuration, formatObjective } from './format.ts';
 const VERDICT: Record<DrillResult['status'], string> = {
   passed: 'PASSED',
   breached: 'BREACHED',
+  ineffective: 'INEFFECTIVE (the fault had no effect; nothing was rehearsed)',
   error: 'ERROR (harness failed)',
 };
 

@@ -8,13 +8,12 @@ interface Item {
   at: number;
 }
 
-/** Releases are batched when due within this many ms of each other (timers have ~1 ms resolution). */
-const SLACK_MS = 0.25;
-
 /**
  * An ordered delay line: each chunk is released at its scheduled time, but
- * never before the chunk ahead of it. One timer at most, armed for the head.
- * Shared by the toxics that hold data (latency, slicer).
+ * never before the chunk ahead of it, and never early (timers have about
+ * 1 ms resolution, so a release can be up to about 1 ms late). One timer at
+ * most, armed for the head. Shared by the toxics that hold data (latency,
+ * slicer).
  *
  * Contract: `release` receives chunks in scheduling order; `drained` runs
  * each time the line becomes empty through timed releases; `flush` releases
@@ -47,7 +46,7 @@ export class DelayLine {
   schedule(chunk: Buffer, at: number, arrival: number = now()): void {
     if (at < this.lastAt) at = this.lastAt;
     this.lastAt = at;
-    if (this.size === 0 && at <= arrival + SLACK_MS) {
+    if (this.size === 0 && at <= arrival) {
       this.release(chunk);
       return;
     }
@@ -99,7 +98,8 @@ export class DelayLine {
 
   private arm(): void {
     if (this.timer !== null || this.size === 0) return;
-    const wait = this.items[this.head]!.at - now();
+    // Rounded up: a timer may fire a fraction of a millisecond early, and onTimer re-arms when nothing is due yet.
+    const wait = Math.ceil(this.items[this.head]!.at - now());
     this.timer = setTimeout(this.onTimer, wait > 0 ? wait : 0);
   }
 
@@ -112,7 +112,7 @@ export class DelayLine {
 
   private readonly onTimer = (): void => {
     this.timer = null;
-    const due = now() + SLACK_MS;
+    const due = now();
     // Re-read this.items each turn: release() may clear or flush re-entrantly.
     while (this.head < this.items.length && this.items[this.head]!.at <= due) this.releaseHead();
     if (this.head >= this.items.length) {

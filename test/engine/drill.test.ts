@@ -106,7 +106,8 @@ describe('drill (real PostgreSQL, built-in proxy, real HTTP load)', () => {
       revert: (ctx) => ctx.link.removeToxic('held'),
     };
     const truth: Truth = {};
-    const { result } = await runDrill(calibrationScenario(responsesHeld, 1500, truth), { labDir: env.labDir });
+    // Only writes, so that the queries caught on the pooled connections are INSERTs.
+    const { result } = await runDrill(calibrationScenario(responsesHeld, 1500, truth), { labDir: env.labDir, load: { writeRatio: 1 } });
     expect(result.status, result.reasons.join('; ')).toBe('passed');
     expect(result.unackedPresentWrites).toBeGreaterThan(0);
     expect(result.lostWrites).toBe(0);
@@ -116,5 +117,12 @@ describe('drill (real PostgreSQL, built-in proxy, real HTTP load)', () => {
     const { result } = await runDrill(connectionLoss, { labDir: env.labDir, holdMs: 1000, objectives: { rtoMs: 200 } });
     expect(result.status).toBe('breached');
     expect(result.reasons.join('\n')).toMatch(/RTO .* exceeds the objective of 0.2 s/);
+  });
+
+  it('refuses to call a drill passed when the fault had no effect (ineffective)', async () => {
+    const nothing: Fault = { name: 'nothing', description: 'changes nothing', inject: async () => {}, revert: async () => {} };
+    const { result } = await runDrill(calibrationScenario(nothing, 500, {}), { labDir: env.labDir });
+    expect(result.status).toBe('ineffective');
+    expect(result.reasons[0]).toMatch(/did not take effect: no request failed/);
   });
 });

@@ -1,5 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { ExitCode } from '../../core/exit-codes.ts';
+import type { DrillResult } from '../../core/result.ts';
 import type { Objectives } from '../../core/scenario.ts';
 import { loadScenario } from '../../engine/catalog.ts';
 import { runDrill } from '../../engine/drill.ts';
@@ -9,6 +10,13 @@ import { writeJsonReport } from '../../report/json-report.ts';
 import { renderDrillResult } from '../../report/terminal-report.ts';
 import { say, warn } from '../output.ts';
 import { parseDuration, parsePositiveInt } from '../parse.ts';
+
+/** The exit code of one drill's status: a pass is 0, a breach 2, anything that rehearsed nothing 1. */
+export function exitCodeOf(status: DrillResult['status']): number {
+  if (status === 'passed') return ExitCode.ok;
+  if (status === 'breached') return ExitCode.objectiveBreached;
+  return ExitCode.harnessFailed;
+}
 
 interface DrillFlags {
   variant?: string;
@@ -37,7 +45,7 @@ export function registerDrill(program: Command, setExit: (code: number) => void)
     .option('--json <file>', 'also write the result as JSON to this file')
     .option('--lab-dir <dir>', 'lab directory (default: .pgdrill under the current directory)')
     .option('-q, --quiet', 'print only the result table')
-    .addHelpText('after', '\nExit codes: 0 every objective met, 2 an objective breached, 1 the harness failed.')
+    .addHelpText('after', '\nExit codes: 0 every objective met, 2 an objective breached, 1 the harness failed or the fault had no effect (ineffective).')
     .action(async (scenarioId: string, flags: DrillFlags) => {
       const scenario = await loadScenario(scenarioId);
       const objectives: Partial<Objectives> = {};
@@ -74,6 +82,6 @@ export function registerDrill(program: Command, setExit: (code: number) => void)
         say(renderDrillResult(result));
       }
       if (flags.json) writeJsonReport(flags.json, result);
-      setExit(result.status === 'passed' ? ExitCode.ok : result.status === 'breached' ? ExitCode.objectiveBreached : ExitCode.harnessFailed);
+      setExit(exitCodeOf(result.status));
     });
 }
