@@ -49,7 +49,7 @@ export interface DrillResult {
   failedRequests: number;
   objectives: Objectives;
   /** The fault and how long it stood before the runbook started. */
-  fault: { name: string; description: string; holdMs: number };
+  fault: { name: string; description: string; holdMs: number; evidence?: string };
   steps: StepResult[];
   startedAt: string;
   finishedAt: string;

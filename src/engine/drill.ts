@@ -122,6 +122,7 @@ export async function runDrill(scenario: Scenario, options: DrillOptions = {}): 
   let loss: DataLossMeasure | undefined;
   let harnessError: string | undefined;
   let cleanupFailures: string[] = [];
+  let faultEvidence: string | undefined;
 
   try {
     fault = pickFault(scenario, options.variant);
@@ -169,8 +170,9 @@ export async function runDrill(scenario: Scenario, options: DrillOptions = {}): 
     cleanup.defer(`revert the fault (${fault.name})`, () => fault.revert(faultCtx));
     log(`Injecting the fault: ${fault.description}.`);
     t0 = clock.now();
-    await fault.inject(faultCtx);
-    mark('fault-injected', fault.name);
+    const evidence = await fault.inject(faultCtx);
+    if (evidence) faultEvidence = evidence.detail;
+    mark('fault-injected', faultEvidence ? `${fault.name}: ${faultEvidence}` : fault.name);
     if (holdMs > 0) {
       log(`The fault stands for ${holdMs} ms before the runbook starts.`);
       await sleep(holdMs, signal);
@@ -208,7 +210,7 @@ export async function runDrill(scenario: Scenario, options: DrillOptions = {}): 
 
   const verdict = harnessError
     ? { status: 'error' as const, reasons: [redact(harnessError)] }
-    : judge(objectives, recovery!, loss!, steps, `The fault "${fault.name}"`);
+    : judge(objectives, recovery!, loss!, steps, `The fault "${fault.name}"`, faultEvidence);
   const timeline = outcome?.timeline ?? [];
   const result: DrillResult = {
     scenario: scenario.id,
@@ -225,7 +227,7 @@ export async function runDrill(scenario: Scenario, options: DrillOptions = {}): 
     requests: timeline.length,
     failedRequests: timeline.filter((r) => !r.ok).length,
     objectives,
-    fault: { name: fault.name, description: fault.description, holdMs },
+    fault: { name: fault.name, description: fault.description, holdMs, ...(faultEvidence ? { evidence: faultEvidence } : {}) },
     steps,
     startedAt: clock.wall(0),
     finishedAt: new Date().toISOString(),

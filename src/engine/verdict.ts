@@ -21,8 +21,8 @@ function seconds(ms: number): string {
  * objective (any loss at all when the objective is 0), or when a runbook
  * step failed.
  */
-export function judge(objectives: Objectives, recovery: RecoveryMeasure, loss: DataLossMeasure, steps: readonly StepResult[], faultName = 'the fault'): Verdict {
-  if (recovery.failuresAfterFault === 0 && loss.lostWrites === 0) {
+export function judge(objectives: Objectives, recovery: RecoveryMeasure, loss: DataLossMeasure, steps: readonly StepResult[], faultName = 'the fault', evidence?: string): Verdict {
+  if (recovery.failuresAfterFault === 0 && loss.lostWrites === 0 && !evidence) {
     return {
       status: 'ineffective',
       reasons: [`${faultName} did not take effect: no request failed after it was injected and no acknowledged write was lost, so recovery was not rehearsed. Check that the fault reaches the service's path (proxy, server, service) and that the load runs through it.`],

@@ -22,11 +22,20 @@ export interface FaultContext {
  * failed halfway or never ran (cleanup always calls it). One fault per file
  * under `src/faults/`, registered by name in `src/faults/index.ts`.
  */
+/** What a fault saw itself do, as evidence that it took effect (e.g. "deleted 1,200 rows"). */
+export interface FaultEvidence {
+  detail: string;
+}
+
 export interface Fault {
   /** Registry name, kebab-case, e.g. `proxy-down`. */
   readonly name: string;
   /** One sentence: what breaks, as an operator would see it. */
   readonly description: string;
-  inject(ctx: FaultContext): Promise<void>;
+  /**
+   * Breaks it. May return evidence that it took effect; a drill whose fault
+   * shows no evidence and no failed request is `ineffective`.
+   */
+  inject(ctx: FaultContext): Promise<void | FaultEvidence>;
   revert(ctx: FaultContext): Promise<void>;
 }

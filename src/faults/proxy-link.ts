@@ -14,8 +14,20 @@ export class ProxyLink {
     /** Where clients connect (always loopback). */
     readonly listen: Endpoint,
     /** Where the proxy dials (PostgreSQL). */
-    readonly upstream: string,
+    public upstream: string,
   ) {}
+
+  /**
+   * Points the proxy at another server (a promoted replica, a restored
+   * cluster). Clients keep their address; open connections are dropped, as
+   * Toxiproxy does when the upstream changes.
+   */
+  async setUpstream(upstream: Endpoint): Promise<void> {
+    const proxy = await this.client.get(this.name);
+    const text = `${upstream.host}:${upstream.port}`;
+    await proxy.update({ enabled: proxy.enabled, listen: `${this.listen.host}:${this.listen.port}`, upstream: text });
+    this.upstream = text;
+  }
 
   /** Creates the proxy on the server, listening on a free loopback port. */
   static async create(client: Toxiproxy, name: string, upstream: Endpoint): Promise<ProxyLink> {

@@ -104,7 +104,6 @@ export function startLoad(serviceUrl: string, profile: LoadProfile, data: LoadDa
     let done!: () => void;
     doneSignals.push(new Promise<void>((resolve) => { done = resolve; }));
     let pending: Pending | undefined;
-    let lastAckedId: string | undefined;
     const finish = (ok: boolean, status: number | null, error?: string) => {
       const p = pending;
       if (!p) return;
@@ -136,7 +135,6 @@ export function startLoad(serviceUrl: string, profile: LoadProfile, data: LoadDa
             const id = pending?.id;
             if (status === 201 && id) {
               ledger.push({ id, ackedAt: clock.now() });
-              lastAckedId = id;
             }
             finish(status === 201, status);
           },
@@ -146,7 +144,11 @@ export function startLoad(serviceUrl: string, profile: LoadProfile, data: LoadDa
         method: 'GET',
         path: '/payments/00000000-0000-0000-0000-000000000000',
         setupRequest: (req: autocannon.Request) => {
-          const id = lastAckedId ?? pick(data.paymentIds, seq++) ?? randomUUID();
+          // Read back a payment the load wrote earlier (any lane), or a seeded one: a read fails when
+          // acknowledged data has gone missing, not only when the service is down.
+          const acked = ledger.length > 0 && (data.paymentIds.length === 0 || seq % 2 === 0) ? ledger[Math.floor(Math.random() * ledger.length)]!.id : undefined;
+          seq++;
+          const id = acked ?? pick(data.paymentIds, seq) ?? randomUUID();
           begin('read');
           return { ...req, path: `/payments/${id}` };
         },
