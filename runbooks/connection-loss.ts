@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { defineRunbook } from '../src/core/runbook.ts';
+import { checkServerStep, verifyServiceStep } from '../src/steps/common-steps.ts';
 
 /**
  * Recovery runbook for the seed's "Service can't connect to database":
@@ -12,18 +13,9 @@ export default defineRunbook({
   summary:
     'Use when the service logs ECONNREFUSED, ECONNRESET or connection timeouts against PostgreSQL. Decide first whether the server is down or the path to it is broken, because the two recoveries differ completely.',
   steps: [
-    {
-      id: 'check-server',
-      title: 'Check that PostgreSQL accepts connections',
-      why: 'If the server itself is down, this is a database failure, not a connection problem: switch to the database-lost runbook. If it is up, the problem is the path between service and database (network, pooler, credentials).',
-      expect: 'pg_isready prints "accepting connections" for the server address.',
-      command: { kind: 'shell', text: 'pg_isready -h "$PGHOST" -p "$PGPORT" -t 5' },
-      timeoutMs: 15_000,
-      async run(ctx) {
-        const out = await ctx.exec(ctx.pgBin('pg_isready'), ['-h', ctx.target.endpoint.host, '-p', String(ctx.target.endpoint.port), '-t', '5']);
-        ctx.output(out.trim());
-      },
-    },
+    checkServerStep(
+      'If the server itself is down, this is a database failure, not a connection problem: switch to the database-lost runbook. If it is up, the problem is the path between service and database (network, pooler, credentials).',
+    ),
     {
       id: 'count-connections',
       title: 'Count connections by database, user and state',
@@ -74,24 +66,6 @@ export default defineRunbook({
         }
       },
     },
-    {
-      id: 'verify-service',
-      title: 'Verify that the service answers again',
-      why: "Connectivity at the database is not recovery: the service's pool must reconnect. Its health check runs a real query through its own pool.",
-      expect: 'GET /health answers 200 within a few seconds; if it does not, restart the service instances.',
-      command: { kind: 'shell', text: 'curl -fsS "$SERVICE_URL/health"' },
-      manual: 'Call the service health endpoint; if it keeps failing, restart the service instances so their pools reconnect.',
-      timeoutMs: 60_000,
-      verifyIntervalMs: 100,
-      async verify(ctx) {
-        if (!ctx.serviceUrl) return { ok: false, detail: 'no service URL in this session' };
-        try {
-          const response = await fetch(`${ctx.serviceUrl}/health`, { signal: AbortSignal.timeout(3000) });
-          return { ok: response.ok, detail: `GET /health → ${response.status}` };
-        } catch (error) {
-          return { ok: false, detail: error instanceof Error ? error.message : String(error) };
-        }
-      },
-    },
+    verifyServiceStep('GET /health answers 200 within a few seconds; if it does not, restart the service instances.'),
   ],
 });

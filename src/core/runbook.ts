@@ -35,6 +35,29 @@ export interface StepContext {
   signal: AbortSignal;
 }
 
+/**
+ * The parts of a step context that only a drill provides. A guided session
+ * against a live server has no fault proxy and no sample service (and a
+ * `url` target has no lab).
+ */
+export type StepCapability = 'link' | 'serviceUrl' | 'service' | 'lab';
+
+/**
+ * Thrown when a step touches a part of its context that this session does
+ * not have (see `StepCapability`): the step cannot act by itself here, and a
+ * person must follow its `manual` instructions instead. It means "not
+ * available on this target", never "the recovery failed"; the engine does
+ * not retry it.
+ */
+export class StepUnavailableError extends Error {
+  readonly capability: StepCapability;
+  constructor(capability: StepCapability, message: string) {
+    super(message);
+    this.name = 'StepUnavailableError';
+    this.capability = capability;
+  }
+}
+
 /** The outcome of a verification: whether the condition holds, and what was seen. */
 export interface Verification {
   ok: boolean;
@@ -63,6 +86,7 @@ export interface RunbookStep {
   why: string;
   /** What the operator should expect to see. */
   expect: string;
+  /** What will run, shown first. A `sql` command with no `run` is what the step runs (its rows become output). */
   command?: StepCommand;
   run?: (ctx: StepContext) => Promise<void>;
   verify?: (ctx: StepContext) => Promise<Verification>;
@@ -107,7 +131,9 @@ const StepSchema = z
     manual: z.string().min(1).optional(),
     destructive: z.object({ touches: z.string().min(1) }).optional(),
   })
-  .refine((s) => s.run || s.verify || s.manual, { message: 'a step needs run, verify or manual instructions' });
+  .refine((s) => s.run || s.verify || s.manual || (s.command?.kind === 'sql' && s.command.database), {
+    message: 'a step needs run, verify, a SQL command (with its database) or manual instructions',
+  });
 
 const RunbookSchema = z
   .object({

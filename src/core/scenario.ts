@@ -12,6 +12,15 @@ export interface Objectives {
   rpoMs: number;
 }
 
+/** Settings of the sample service that a scenario may change. */
+export interface ServiceSettings {
+  retries?: number;
+  retryBaseMs?: number;
+  statementTimeoutMs?: number;
+  connectTimeoutMs?: number;
+  poolMax?: number;
+}
+
 /** A variant of a scenario: the same runbook against a different fault. */
 export interface ScenarioVariant {
   description: string;
@@ -41,6 +50,10 @@ export interface Scenario {
   load: LoadProfile;
   /** Load before the fault, to check the steady state. */
   warmupMs: number;
+  /** A request answered later than this counts as failed (a latency objective); default 1000 ms. */
+  slowRequestMs?: number;
+  /** How the sample service is configured for this scenario (defaults: 3 retries from 100 ms, 2 s statement timeout). */
+  service?: ServiceSettings;
   /** Load kept up after the runbook finished, to observe recovery. */
   observeMs: number;
   /**
@@ -78,6 +91,16 @@ const ScenarioSchema = z.object({
     maxDurationMs: z.number().int().min(1000).max(4 * 3_600_000),
   }),
   warmupMs: z.number().int().min(0).max(600_000),
+  slowRequestMs: z.number().int().positive().optional(),
+  service: z
+    .object({
+      retries: z.number().int().min(0).max(10).optional(),
+      retryBaseMs: z.number().int().min(0).max(10_000).optional(),
+      statementTimeoutMs: z.number().int().min(0).optional(),
+      connectTimeoutMs: z.number().int().positive().optional(),
+      poolMax: z.number().int().min(1).max(100).optional(),
+    })
+    .optional(),
   observeMs: z.number().int().min(0).max(600_000),
   setup: z.function().optional(),
 });
@@ -92,7 +115,7 @@ export function defineScenario(scenario: Scenario): Scenario {
   const problems: string[] = [];
   if (!parsed.success) problems.push(describeIssues(parsed.error));
   for (const step of scenario?.runbook?.steps ?? []) {
-    if (!step.run && !step.verify) problems.push(`runbook step "${step.id}" has only manual instructions, so a drill cannot run it unattended`);
+    if (!step.run && !step.verify && step.command?.kind !== 'sql') problems.push(`runbook step "${step.id}" has only manual instructions, so a drill cannot run it unattended`);
   }
   if (problems.length > 0) {
     throw new UserError(`The scenario "${String((scenario as { id?: unknown })?.id ?? '?')}" is invalid: ${problems.join('; ')}.`, 'Fix the scenario file in scenarios/ and run again.');

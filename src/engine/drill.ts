@@ -1,13 +1,13 @@
 import { UserError, errorMessage } from '../core/errors.ts';
 import type { DrillResult, StepResult } from '../core/result.ts';
-import type { Objectives, Scenario } from '../core/scenario.ts';
+import type { Objectives, Scenario, ServiceSettings } from '../core/scenario.ts';
 import type { Fault, FaultContext } from '../faults/fault.ts';
 import { ProxyLink } from '../faults/proxy-link.ts';
 import { Lab } from '../lab/lab.ts';
 import { startLoad, type LoadData, type LoadOutcome, type LoadProfile } from '../load/load-generator.ts';
 import { DrillClock } from '../measure/clock.ts';
 import { measureDataLoss, type DataLossMeasure } from '../measure/data-loss.ts';
-import { DEFAULT_RECOVERY_CRITERIA, measureRecovery, type RecoveryMeasure } from '../measure/recovery.ts';
+import { DEFAULT_RECOVERY_CRITERIA, applyLatencyObjective, measureRecovery, type RecoveryMeasure } from '../measure/recovery.ts';
 import type { TimelineEvent } from '../measure/timeline.ts';
 import { startSupervisedService } from '../service/supervised-service.ts';
 import { CleanupStack } from '../util/cleanup.ts';
@@ -18,6 +18,12 @@ import { runRunbookUnattended } from './runbook-runner.ts';
 import { openStepContext, type StepContextHandle } from './step-context.ts';
 import { judge } from './verdict.ts';
 import { sleep } from '../util/sleep.ts';
+
+/**
+ * A request answered later than this after it was sent counts as failed: a
+ * user who waited longer was not served, even if a retry succeeded at last.
+ */
+export const DEFAULT_SLOW_REQUEST_MS = 1000;
 
 /** How to run one drill. Everything is optional; the scenario holds the defaults. */
 export interface DrillOptions {
@@ -33,6 +39,8 @@ export interface DrillOptions {
   load?: Partial<LoadProfile>;
   /** Overrides how long recovery is observed after the runbook. */
   observeMs?: number;
+  /** Overrides the sample service's settings (retries, timeouts). */
+  service?: ServiceSettings;
   /** Progress lines for a person (already redacted). */
   log?: (line: string) => void;
   /** Runbook events (terminal reporter, journal, UI). */
@@ -113,6 +121,7 @@ export async function runDrill(scenario: Scenario, options: DrillOptions = {}): 
   const holdMs = options.holdMs ?? scenario.holdMs;
   const observeMs = Math.max(options.observeMs ?? scenario.observeMs, DEFAULT_RECOVERY_CRITERIA.windowMs + 500);
   const profile: LoadProfile = { ...scenario.load, ...options.load };
+  const slowRequestMs = scenario.slowRequestMs ?? DEFAULT_SLOW_REQUEST_MS;
 
   let fault: Fault = scenario.fault;
   let steps: StepResult[] = scenario.runbook.steps.map((s) => ({ id: s.id, title: s.title, status: 'skipped', durationMs: 0, startedAtMs: 0, detail: 'not run' }));
@@ -138,7 +147,7 @@ export async function runDrill(scenario: Scenario, options: DrillOptions = {}): 
     const link = await ProxyLink.create(proxyServer.client, `pgdrill_payments_db_${process.pid}`, lab.endpoint);
     cleanup.defer('remove the drill proxy', () => link.remove());
 
-    const service = await startSupervisedService({ databaseUrl: lab.serviceUrl('payments', link.listen), log: (line) => log(`service: ${line}`) });
+    const service = await startSupervisedService({ ...scenario.service, ...options.service, databaseUrl: lab.serviceUrl('payments', link.listen), log: (line) => log(`service: ${line}`) });
     cleanup.defer('stop the sample service', () => service.stop());
     log(`Sample service at ${service.url} (pid ${service.pid}), reaching PostgreSQL through ${link.listen.host}:${link.listen.port}.`);
 
@@ -151,6 +160,8 @@ export async function runDrill(scenario: Scenario, options: DrillOptions = {}): 
       await scenario.setup(faultCtx);
     }
     const data = await loadData(contexts);
+    // Open the runbook's own connections now, while the server has room: a fault may take every free slot.
+    await contexts.forStep(() => {}, signal).sql('postgres', 'SELECT 1');
 
     const load = startLoad(service.url, profile, data, clock);
     const stopLoad = cleanup.defer('stop the load', () => load.stop().then(() => undefined));
@@ -195,8 +206,10 @@ export async function runDrill(scenario: Scenario, options: DrillOptions = {}): 
     mark('load-stop', `${outcome.timeline.length} requests`);
 
     await fault.revert(faultCtx);
-    const observedUntil = Math.min(outcome.stoppedAt, outcome.inFlightSince ?? Number.POSITIVE_INFINITY);
-    recovery = measureRecovery(outcome.timeline, t0, observedUntil);
+    // Windows are read from answers; what was still in flight at the stop would answer after it.
+    const observedUntil = outcome.stoppedAt;
+    const judged = applyLatencyObjective(outcome.timeline, slowRequestMs);
+    recovery = measureRecovery(judged, t0, observedUntil);
     if (recovery.recoveredAt !== null) events.push({ at: recovery.recoveredAt, kind: 'recovered', label: 'service answers again' });
     loss = measureDataLoss(outcome.ledger, outcome.attemptedWriteIds, await presentIds(contexts, outcome.attemptedWriteIds), t0);
   } catch (error) {
@@ -225,7 +238,7 @@ export async function runDrill(scenario: Scenario, options: DrillOptions = {}): 
     lostWrites: loss?.lostWrites ?? 0,
     unackedPresentWrites: loss?.unackedPresent ?? 0,
     requests: timeline.length,
-    failedRequests: timeline.filter((r) => !r.ok).length,
+    failedRequests: applyLatencyObjective(timeline, slowRequestMs).filter((r) => !r.ok).length,
     objectives,
     fault: { name: fault.name, description: fault.description, holdMs, ...(faultEvidence ? { evidence: faultEvidence } : {}) },
     steps,

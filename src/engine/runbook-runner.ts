@@ -1,6 +1,6 @@
 import { errorMessage } from '../core/errors.ts';
 import type { StepResult } from '../core/result.ts';
-import type { Runbook, RunbookStep, StepContext, Verification } from '../core/runbook.ts';
+import { StepUnavailableError, type Runbook, type RunbookStep, type StepContext, type Verification } from '../core/runbook.ts';
 import type { DrillClock } from '../measure/clock.ts';
 import { redact } from '../util/redact.ts';
 import type { RunbookListener } from './events.ts';
@@ -55,6 +55,8 @@ export async function executeStep(step: RunbookStep, ctx: StepContext, signal: A
     try {
       last = await guard(step.verify(stepCtx));
     } catch (error) {
+      // A verification that cannot run on this target will not start working by being polled.
+      if (error instanceof StepUnavailableError) throw error;
       if (error instanceof StepTimeout || both.aborted) throw new StepTimeout(`verification did not hold within ${timeoutMs} ms; last seen: ${last.detail}`);
       last = { ok: false, detail: errorMessage(error) };
     }

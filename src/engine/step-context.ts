@@ -17,13 +17,15 @@ export interface StepContextHandle {
 /**
  * Opens what runbook steps use: one small superuser pool per database,
  * direct to the target (never through the fault proxy), created on first use.
+ * Idle connections are kept until `close`: a drill's own sessions must not
+ * come and go (a connection-exhaustion drill counts every slot).
  */
 export function openStepContext(init: { target: Target; binaries: PgBinaries; link?: ProxyLink; serviceUrl?: string; service?: SupervisedService; lab?: Lab }): StepContextHandle {
   const pools = new Map<string, pg.Pool>();
   const poolFor = (database: string): pg.Pool => {
     let pool = pools.get(database);
     if (!pool) {
-      pool = new pg.Pool({ connectionString: init.target.adminUrl(database), max: 2, connectionTimeoutMillis: 5000, idleTimeoutMillis: 5000, application_name: 'pgdrill-runbook' });
+      pool = new pg.Pool({ connectionString: init.target.adminUrl(database), max: 2, connectionTimeoutMillis: 5000, idleTimeoutMillis: 0, application_name: 'pgdrill-runbook' });
       pool.on('error', () => {});
       pools.set(database, pool);
     }

@@ -1,4 +1,8 @@
+import { connectionHog } from './connection-hog.ts';
 import type { Fault } from './fault.ts';
+import { killService } from './kill-service.ts';
+import { latency } from './latency.ts';
+import { lockBlocker } from './lock-blocker.ts';
 import { proxyDown } from './proxy-down.ts';
 import { resetPeer } from './reset-peer.ts';
 
@@ -6,7 +10,11 @@ import { resetPeer } from './reset-peer.ts';
 export const FAULTS: Readonly<Record<string, () => Fault>> = {
   'proxy-down': () => proxyDown(),
   'reset-peer': () => resetPeer(),
+  latency: () => latency(),
+  'lock-blocker': () => lockBlocker(),
+  'connection-hog': () => connectionHog(),
+  'kill-service': () => killService(),
 };
 
 export type { Fault, FaultContext } from './fault.ts';
-export { proxyDown, resetPeer };
+export { connectionHog, killService, latency, lockBlocker, proxyDown, resetPeer };

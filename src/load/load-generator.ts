@@ -34,8 +34,6 @@ export interface LoadOutcome {
   /** Ids of every write sent, acknowledged or not. */
   attemptedWriteIds: string[];
   stoppedAt: number;
-  /** Send time of the oldest request still in flight when the load stopped (no outcome), if any. */
-  inFlightSince: number | undefined;
 }
 
 /** A running load. `stop` is idempotent and resolves once every lane has ended. */
@@ -93,7 +91,6 @@ export function startLoad(serviceUrl: string, profile: LoadProfile, data: LoadDa
   const instances: autocannon.Instance[] = [];
   const starters: NodeJS.Timeout[] = [];
   const doneSignals: Promise<void>[] = [];
-  const pendingOf: Array<() => Pending | undefined> = [];
   const clients: autocannon.Client[] = [];
   let stopped = false;
   let seq = 0;
@@ -113,7 +110,6 @@ export function startLoad(serviceUrl: string, profile: LoadProfile, data: LoadDa
       if (p.id) record.id = p.id;
       timeline.push(record);
     };
-    pendingOf.push(() => pending);
     const begin = (kind: 'write' | 'read', id?: string) => {
       if (pending) finish(false, null, 'no response (connection closed)');
       pending = { kind, sentAt: clock.now(), ...(id ? { id } : {}) };
@@ -188,15 +184,13 @@ export function startLoad(serviceUrl: string, profile: LoadProfile, data: LoadDa
       clearTimeout(hardStop);
       for (const t of starters) clearTimeout(t);
       const stoppedAt = clock.now();
-      const inFlight = pendingOf.map((get) => get()?.sentAt).filter((t): t is number => t !== undefined);
-      const inFlightSince = inFlight.length ? Math.min(...inFlight) : undefined;
       for (const instance of instances) instance.stop();
       // autocannon acts on stop at its next one-second tick; destroying the clients ends their requests now.
       for (const client of clients) (client as unknown as { destroy(): void }).destroy();
       await Promise.all(doneSignals);
       // Requests still in flight when the load stopped have no outcome: they are neither failures nor successes.
       // Only what was sent before the stop is part of the observation.
-      return { timeline: timeline.filter((r) => r.sentAt <= stoppedAt).sort((a, b) => a.sentAt - b.sentAt), ledger: [...ledger], attemptedWriteIds: [...attempted], stoppedAt, inFlightSince };
+      return { timeline: timeline.filter((r) => r.sentAt <= stoppedAt).sort((a, b) => a.sentAt - b.sentAt), ledger: [...ledger], attemptedWriteIds: [...attempted], stoppedAt };
     })();
     return outcome;
   };

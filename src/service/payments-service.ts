@@ -6,9 +6,12 @@
  *   INSERT has committed (autocommit), 409 on a duplicate id.
  * - `GET /payments/:id`: the payment, or 404.
  * - `GET /health`: a real `SELECT 1`; 503 when the database cannot answer.
+ * - `GET /stats`: retry counters and pool occupancy.
  *
  * It reaches PostgreSQL only through `PGDRILL_DATABASE_URL` (the fault proxy,
- * over TCP) with a pg Pool sized as the seed advises. It exits when its
+ * over TCP) with a pg Pool sized as the seed advises, and retries transient
+ * database failures with exponential backoff (the seed's pattern: 3 retries,
+ * scaled from 1-2-4 s down to 100-200-400 ms to fit an HTTP request). It exits when its
  * parent disconnects, so a killed harness never leaves it behind.
  */
 import http from 'node:http';
@@ -23,12 +26,13 @@ if (!databaseUrl) {
 const poolOptions: ServicePoolOptions = {
   max: Number(process.env.PGDRILL_POOL_MAX ?? 10),
   connectionTimeoutMs: Number(process.env.PGDRILL_CONNECT_TIMEOUT_MS ?? 2000),
-  statementTimeoutMs: Number(process.env.PGDRILL_STATEMENT_TIMEOUT_MS ?? 5000),
+  statementTimeoutMs: Number(process.env.PGDRILL_STATEMENT_TIMEOUT_MS ?? 2000),
 };
 const pool = createPool(databaseUrl, poolOptions);
+const retry = { retries: Number(process.env.PGDRILL_RETRIES ?? 3), baseDelayMs: Number(process.env.PGDRILL_RETRY_BASE_MS ?? 100) };
 
 const server = http.createServer((req, res) => {
-  handleRequest(pool, req, res).catch((error: unknown) => {
+  handleRequest(pool, req, res, retry).catch((error: unknown) => {
     if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ error: error instanceof Error ? error.message : String(error) }));
   });

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type pg from 'pg';
 import { z } from 'zod';
+import { retryStats, withRetry, type RetryPolicy } from './retry.ts';
 
 const PaymentInput = z.object({
   id: z.guid(),
@@ -34,16 +35,20 @@ function databaseError(res: ServerResponse, error: unknown): void {
 
 const PAYMENT_PATH = /^\/payments\/([0-9a-fA-F-]{36})$/;
 
-/** Routes one request of the sample payments service. */
-export async function handleRequest(pool: pg.Pool, req: IncomingMessage, res: ServerResponse): Promise<void> {
+/** Routes one request of the sample payments service; database calls are retried per `retry`. */
+export async function handleRequest(pool: pg.Pool, req: IncomingMessage, res: ServerResponse, retry: RetryPolicy = { retries: 0, baseDelayMs: 0 }): Promise<void> {
   const url = req.url ?? '/';
   if (req.method === 'GET' && url === '/health') {
     try {
-      await pool.query('SELECT 1');
+      await withRetry(retry, () => pool.query('SELECT 1'));
       send(res, 200, { ok: true });
     } catch (error) {
       databaseError(res, error);
     }
+    return;
+  }
+  if (req.method === 'GET' && url === '/stats') {
+    send(res, 200, { ...retryStats, pool: { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount } });
     return;
   }
   if (req.method === 'POST' && url === '/payments') {
@@ -56,10 +61,19 @@ export async function handleRequest(pool: pg.Pool, req: IncomingMessage, res: Se
       return send(res, 400, { error: `invalid JSON body: ${error instanceof Error ? error.message : String(error)}` });
     }
     try {
-      await pool.query(
-        "INSERT INTO payments (id, user_id, amount, currency, status) VALUES ($1, $2, $3, $4, 'pending')",
-        [input.id, input.userId, input.amount, input.currency],
-      );
+      await withRetry(retry, async (attempt) => {
+        try {
+          await pool.query(
+            "INSERT INTO payments (id, user_id, amount, currency, status) VALUES ($1, $2, $3, $4, 'pending')",
+            [input.id, input.userId, input.amount, input.currency],
+          );
+        } catch (error) {
+          // A duplicate id on a retry means the earlier attempt committed before its answer was lost: the
+          // write is done (writes are idempotent by their client-supplied id).
+          if (attempt > 0 && (error as { code?: string }).code === '23505') return;
+          throw error;
+        }
+      });
       send(res, 201, { id: input.id });
     } catch (error) {
       if ((error as { code?: string }).code === '23505') return send(res, 409, { error: 'payment already exists', id: input.id });
@@ -70,7 +84,7 @@ export async function handleRequest(pool: pg.Pool, req: IncomingMessage, res: Se
   const match = req.method === 'GET' ? PAYMENT_PATH.exec(url) : null;
   if (match) {
     try {
-      const result = await pool.query('SELECT id, user_id, amount, currency, status, created_at FROM payments WHERE id = $1', [match[1]]);
+      const result = await withRetry(retry, () => pool.query('SELECT id, user_id, amount, currency, status, created_at FROM payments WHERE id = $1', [match[1]]));
       if (result.rows.length === 0) send(res, 404, { error: 'payment not found' });
       else send(res, 200, result.rows[0]);
     } catch (error) {

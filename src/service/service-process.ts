@@ -15,6 +15,9 @@ export interface ServiceOptions {
   poolMax?: number;
   connectTimeoutMs?: number;
   statementTimeoutMs?: number;
+  /** Retries of a transient database failure (default 3) and the first backoff delay (default 100 ms). */
+  retries?: number;
+  retryBaseMs?: number;
   /** Receives the service's stderr, line by line. */
   log?: (line: string) => void;
 }
@@ -45,7 +48,9 @@ export function startPaymentsService(options: ServiceOptions): Promise<ServicePr
       PGDRILL_SERVICE_PORT: String(options.port ?? 0),
       PGDRILL_POOL_MAX: String(options.poolMax ?? 10),
       PGDRILL_CONNECT_TIMEOUT_MS: String(options.connectTimeoutMs ?? 2000),
-      PGDRILL_STATEMENT_TIMEOUT_MS: String(options.statementTimeoutMs ?? 5000),
+      PGDRILL_STATEMENT_TIMEOUT_MS: String(options.statementTimeoutMs ?? 2000),
+      PGDRILL_RETRIES: String(options.retries ?? 3),
+      PGDRILL_RETRY_BASE_MS: String(options.retryBaseMs ?? 100),
     },
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });

@@ -32,6 +32,8 @@ function calibrationScenario(fault: Fault, holdMs: number, truth: Truth): Scenar
     fault: recording(fault, truth),
     variants: undefined,
     holdMs,
+    // No retries in the service: a retried request sent just before the heal would succeed and blur the ground truth.
+    service: { retries: 0 },
     runbook: defineRunbook({
       id: 'heal-at-once',
       title: 'Heal the path at once',

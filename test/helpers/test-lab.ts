@@ -7,7 +7,8 @@ const tempDirs: string[] = [];
 
 /** A temporary directory the PostgreSQL server user can enter (mode 0755), removed after the test file. */
 export function tempDir(prefix: string): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), `pgdrill-test-${prefix}-`));
+  const run = process.env.PGDRILL_TEST_RUN ?? 'adhoc';
+  const dir = mkdtempSync(path.join(os.tmpdir(), `pgdrill-test-${run}-${prefix}-`));
   chmodSync(dir, 0o755);
   tempDirs.push(dir);
   return dir;

@@ -15,7 +15,7 @@ function timeline(untilMs: number, stepMs: number, failFrom: number, failTo: num
 describe('measureRecovery', () => {
   it('measures an outage from t0 to the first healthy window', () => {
     const m = measureRecovery(timeline(20_000, 10, 5_000, 8_000), 5_000, 20_000);
-    expect(m.rtoMs).toBe(3_000);
+    expect(m.rtoMs).toBe(3_003);
     expect(m.ttdMs).toBe(3);
     expect(m.failuresAfterFault).toBe(300);
   });
@@ -24,6 +24,16 @@ describe('measureRecovery', () => {
     const m = measureRecovery(timeline(10_000, 10, 5_000, 10_000), 5_000, 10_000);
     expect(m.rtoMs).toBeNull();
     expect(m.ttdMs).toBe(3);
+  });
+
+  it('reads recovery from when answers came, not from when requests were sent', () => {
+    // Requests sent during the outage that succeed late (a retry) do not move recovery earlier.
+    const t = timeline(20_000, 10, 5_000, 8_000);
+    for (const r of t.filter((x) => x.sentAt >= 7_000 && x.sentAt < 8_000)) {
+      r.ok = true;
+      r.endAt = 8_000 + (r.sentAt - 7_000) / 100;
+    }
+    expect(measureRecovery(t, 5_000, 20_000).rtoMs).toBe(3_000);
   });
 
   it('does not count a window that was not fully observed', () => {
@@ -35,14 +45,14 @@ describe('measureRecovery', () => {
   it('tolerates stray failures below 1% in the recovery window', () => {
     const t = timeline(20_000, 10, 5_000, 8_000);
     t.find((r) => r.sentAt === 9_000)!.ok = false; // one failure among 200 requests
-    expect(measureRecovery(t, 5_000, 20_000).rtoMs).toBe(3_000);
+    expect(measureRecovery(t, 5_000, 20_000).rtoMs).toBe(3_003);
   });
 
   it('does not call a window healthy when more than 1% fail in it', () => {
     const t = timeline(20_000, 10, 5_000, 8_000);
     for (const at of [8_500, 8_600, 8_700]) t.find((r) => r.sentAt === at)!.ok = false;
     // From 8.0 s every 2 s window holds 3 failures of 200 (98.5%) until it starts after 8.5 s.
-    expect(measureRecovery(t, 5_000, 20_000).rtoMs).toBe(3_510);
+    expect(measureRecovery(t, 5_000, 20_000).rtoMs).toBe(3_513);
   });
 
   it('requires a write in the recovery window', () => {

@@ -1,0 +1,145 @@
+import { defineRunbook, type StepContext } from '../src/core/runbook.ts';
+import { archiveCurrentWal, copyTableBack, describeTarget, locateBadTransaction, restoreSideCluster, type LocatedBadTransaction, type SideCluster } from '../src/restore/pitr.ts';
+import { requireLab } from '../src/restore/guard.ts';
+
+const DATABASE = 'payments_db';
+const TABLE = 'payments';
+
+/** What the steps of one run found and built, keyed by lab directory (steps run one after another). */
+const session = new Map<string, { found?: LocatedBadTransaction; side?: SideCluster; sideRows?: number }>();
+
+function state(ctx: StepContext) {
+  const key = ctx.lab?.labDir ?? ctx.target.name;
+  let s = session.get(key);
+  if (!s) session.set(key, (s = {}));
+  return s;
+}
+
+/**
+ * Recovery runbook for the seed's "Single table corrupted / deleted"
+ * (accidental deletion): find the transaction that did it in the archived
+ * WAL, restore the lab by point-in-time recovery into a side cluster
+ * stopped just before that transaction, copy the table back into the live
+ * database (keeping the writes made since), and remove the side cluster.
+ */
+export default defineRunbook({
+  id: 'accidental-deletion',
+  title: 'Rows deleted or table dropped by mistake',
+  summary:
+    "Use when a table's rows are gone (a DELETE without WHERE) or the table itself was dropped, and the rest of the database is fine. Do not restore the whole database over the live one: that would lose every write since. Recover the table as it was just before the bad transaction in a side cluster, and copy it back.",
+  steps: [
+    {
+      id: 'archive-wal',
+      title: 'Close and archive the current WAL segment',
+      why: 'Point-in-time recovery replays WAL from the archive; the bad transaction is probably still in the segment being written (archive_timeout is 60 s). Switching segments makes the archiver copy it now.',
+      expect: 'A segment name, and that segment present in the WAL archive.',
+      command: { kind: 'sql', database: 'postgres', text: 'SELECT pg_walfile_name(pg_switch_wal())' },
+      timeoutMs: 45_000,
+      async run(ctx) {
+        const lab = requireLab(ctx, 'archive WAL');
+        session.delete(lab.labDir);
+        ctx.output(`archived ${await archiveCurrentWal(lab)}`);
+      },
+    },
+    {
+      id: 'find-bad-transaction',
+      title: 'Find the bad transaction in the archived WAL',
+      why: 'Recovery must stop just before the transaction that did the damage, and no earlier: every transaction committed before it is kept. pg_waldump shows the heap DELETE records of the table (or the commit that dropped its storage) and the transaction id.',
+      expect: 'One transaction id, its commit time, and how many rows it deleted.',
+      command: { kind: 'shell', text: `pg_waldump -p "$ARCHIVE" -r Heap -r Transaction FIRST_SEGMENT LAST_SEGMENT | grep -E 'DELETE .*rel 1663/<db oid>/<relfilenode of ${TABLE}>|COMMIT'` },
+      timeoutMs: 120_000,
+      async run(ctx) {
+        const lab = requireLab(ctx, 'read the WAL archive');
+        const exists = (await ctx.sql(DATABASE, `SELECT to_regclass('public.${TABLE}') IS NOT NULL AS e`))[0]?.e === true;
+        const pattern = exists ? `DELETE FROM public.${TABLE}` : `DROP TABLE public.${TABLE}`;
+        ctx.output(`${DATABASE}.${TABLE} ${exists ? 'exists: looking for the DELETE' : 'is gone: looking for the DROP'}`);
+        const found = await locateBadTransaction(lab, pattern, { database: DATABASE });
+        state(ctx).found = found;
+        ctx.output(`transaction ${found.xid} committed at ${found.commitTime} (LSN ${found.commitLsn}): ${found.evidence}`);
+      },
+    },
+    {
+      id: 'restore-side-cluster',
+      title: 'Restore the lab just before that transaction, into a side cluster',
+      why: 'The live database keeps serving. A side cluster restored from the last base backup, with the archived WAL replayed up to (not including) the bad transaction, holds the table exactly as it was.',
+      expect: 'A side cluster on its own port, promoted, with the recovery stopping "before transaction" the bad one.',
+      command: { kind: 'action', text: "copy the newest base backup, recovery_target_xid = '<xid>', recovery_target_inclusive = false, recovery_target_action = 'promote', start on a free port" },
+      manual: 'Restore the latest snapshot or base backup to a new instance with point-in-time recovery set to just before the bad transaction (RDS: restore-db-instance-to-point-in-time).',
+      timeoutMs: 15 * 60_000,
+      async run(ctx) {
+        const lab = requireLab(ctx, 'restore a side cluster');
+        const s = state(ctx);
+        if (!s.found) throw new Error('no bad transaction was found (step find-bad-transaction)');
+        const target = { kind: 'xid' as const, xid: s.found.xid, inclusive: false };
+        s.side = await restoreSideCluster(lab, target, { targetLsn: s.found.commitLsn, log: (l) => ctx.output(l) });
+        const r = s.side.cluster.report!;
+        ctx.output(`side cluster on port ${s.side.cluster.port}: ${describeTarget(target)}; ${r.stopLine ?? ''}; restore took ${(r.totalMs / 1000).toFixed(1)} s`);
+        const [row] = await s.side.cluster.query(DATABASE, `SELECT count(*)::bigint AS n FROM public.${TABLE}`);
+        s.sideRows = Number(row?.n);
+        ctx.output(`${DATABASE}.${TABLE} holds ${s.sideRows} rows in the side cluster`);
+      },
+      async verify(ctx) {
+        const s = state(ctx);
+        return { ok: (s.sideRows ?? 0) > 0, detail: `${s.sideRows ?? 0} rows of ${TABLE} in the side cluster` };
+      },
+    },
+    {
+      id: 'copy-back',
+      title: `Copy ${TABLE} back into the live database`,
+      why: 'Only the missing rows go back (INSERT ... ON CONFLICT DO NOTHING), with the rows the DELETE cascaded to; writes made since the accident stay. A dropped table is recreated with its indexes, triggers and grants first. This runs as superuser: the service role has no DELETE or DDL rights, by design.',
+      expect: `Every row of the side cluster's ${TABLE} present in the live table again.`,
+      command: { kind: 'action', text: `psql side -c "COPY (SELECT ...) TO STDOUT" | psql live -c "\\copy tmp FROM pstdin" -c "INSERT INTO ${TABLE} SELECT * FROM tmp ON CONFLICT DO NOTHING"` },
+      manual: `Copy the table from the recovery instance back into production (pg_dump -t ${TABLE} --data-only into a staging table, then INSERT ... ON CONFLICT DO NOTHING).`,
+      destructive: { touches: `${DATABASE}.${TABLE} on the live cluster` },
+      timeoutMs: 15 * 60_000,
+      async run(ctx) {
+        const lab = requireLab(ctx, `write into ${DATABASE}.${TABLE}`);
+        const s = state(ctx);
+        if (!s.side) throw new Error('no side cluster (step restore-side-cluster)');
+        const result = await copyTableBack(lab, s.side.cluster, DATABASE, 'public', TABLE);
+        for (const t of result.tables) ctx.output(`${t.table}: ${t.recreated ? 'recreated, ' : ''}${t.inserted} rows inserted (${t.rowsInSide} in the side cluster)`);
+      },
+      async verify(ctx) {
+        const s = state(ctx);
+        if (!s.side) return { ok: false, detail: 'no side cluster' };
+        const ids = (await s.side.cluster.query(DATABASE, `SELECT id::text AS id FROM public.${TABLE}`)).map((r) => String(r.id));
+        const [row] = await ctx.sql(DATABASE, `SELECT count(*)::int AS n FROM public.${TABLE} WHERE id = ANY($1::uuid[])`, [ids]);
+        const n = Number(row?.n);
+        return { ok: n === ids.length, detail: `${n} of the side cluster's ${ids.length} rows present in the live table` };
+      },
+    },
+    {
+      id: 'remove-side-cluster',
+      title: 'Stop and remove the side cluster',
+      why: 'It holds a copy of production data and a port; once the table is back it has served its purpose.',
+      expect: 'The side cluster stopped and its directory removed.',
+      command: { kind: 'action', text: 'pg_ctl stop -D <side data directory>; rm -rf <side directory>' },
+      destructive: { touches: 'the side cluster (not the live database)' },
+      timeoutMs: 60_000,
+      async run(ctx) {
+        const s = state(ctx);
+        if (s.side) await s.side.cluster.destroy();
+        ctx.output('side cluster removed');
+        session.delete(ctx.lab?.labDir ?? ctx.target.name);
+      },
+    },
+    {
+      id: 'verify-service',
+      title: 'Verify that the service answers again',
+      why: 'The rows are back in the database; the service must serve them (reads of earlier payments stop answering 404, writes succeed).',
+      expect: 'GET /health answers 200.',
+      command: { kind: 'shell', text: 'curl -fsS "$SERVICE_URL/health"' },
+      manual: 'Call the service health endpoint and read back a few payments that were missing.',
+      timeoutMs: 30_000,
+      async verify(ctx) {
+        if (!ctx.serviceUrl) return { ok: false, detail: 'no service URL in this session' };
+        try {
+          const response = await fetch(`${ctx.serviceUrl}/health`, { signal: AbortSignal.timeout(3000) });
+          return { ok: response.ok, detail: `GET /health → ${response.status}` };
+        } catch (error) {
+          return { ok: false, detail: error instanceof Error ? error.message : String(error) };
+        }
+      },
+    },
+  ],
+});

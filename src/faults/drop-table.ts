@@ -1,0 +1,26 @@
+import { removeScratchClusters } from '../restore/pitr.ts';
+import type { Fault } from './fault.ts';
+
+/**
+ * Someone runs `DROP TABLE <table> CASCADE` while the service takes
+ * writes: the table, its indexes and grants, and the foreign keys pointing
+ * at it are gone; every read and write of the service fails until the
+ * table is restored. Evidence: the rows the table held. `revert` only
+ * removes side clusters a runbook left behind.
+ */
+export function dropTable(options: { database?: string; table?: string } = {}): Fault {
+  const database = options.database ?? 'payments_db';
+  const table = options.table ?? 'payments';
+  return {
+    name: 'drop-table',
+    description: `DROP TABLE ${table} CASCADE in ${database}: the table and the foreign keys to it are gone`,
+    async inject(ctx) {
+      const rows = Number((await ctx.lab.psql(database, `SELECT count(*) FROM ${table}`)).trim());
+      await ctx.lab.psql(database, `DROP TABLE ${table} CASCADE`);
+      return { detail: `dropped ${database}.${table} (${rows} rows)` };
+    },
+    async revert(ctx) {
+      await removeScratchClusters(ctx.lab);
+    },
+  };
+}
