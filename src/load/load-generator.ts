@@ -49,6 +49,37 @@ interface Pending {
   sentAt: number;
 }
 
+/** The parts of autocannon's (8.x) Client that `keepOneConnection` relies on. */
+interface AutocannonClientInternals {
+  conn?: EventEmitter & { destroy(): void };
+  pipelinedRequests: { clear(): void };
+  _connect: () => void;
+}
+
+/**
+ * autocannon reconnects on both 'error' and 'end' of its socket without
+ * closing the old one, so a server that dies (both events) leaves a lane
+ * with two live sockets feeding one HTTP parser and stale requests queued.
+ * This makes every reconnect first close the previous socket and forget its
+ * queue, so a lane always has exactly one connection and one request in
+ * flight. It is called from `setupClient`, before the first connect.
+ */
+function keepOneConnection(client: AutocannonClientInternals): void {
+  const connect = client._connect.bind(client);
+  client._connect = () => {
+    const old = client.conn;
+    if (old) {
+      old.removeAllListeners('data');
+      old.removeAllListeners('end');
+      old.removeAllListeners('error');
+      old.on('error', () => {});
+      old.destroy();
+    }
+    client.pipelinedRequests.clear();
+    connect();
+  };
+}
+
 /** Splits `rate` requests per second over `lanes` lanes as evenly as whole numbers allow. */
 export function laneRates(rate: number, lanes: number): number[] {
   const base = Math.floor(rate / lanes);
@@ -162,6 +193,7 @@ export function startLoad(serviceUrl: string, profile: LoadProfile, data: LoadDa
       requests,
       setupClient: (client: autocannon.Client) => {
         clients.push(client);
+        keepOneConnection(client as unknown as AutocannonClientInternals);
         const events = client as unknown as EventEmitter;
         events.on('timeout', () => finish(false, null, 'timeout'));
         events.on('connError', (error: NodeJS.ErrnoException) => finish(false, null, error.code ?? error.message));

@@ -2,10 +2,14 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { ExitCode } from '../../core/exit-codes.ts';
 import type { DrillResult } from '../../core/result.ts';
 import type { Objectives } from '../../core/scenario.ts';
-import { loadScenario } from '../../engine/catalog.ts';
+import { UserError } from '../../core/errors.ts';
 import { runDrill } from '../../engine/drill.ts';
+import { renderSuiteTable } from '../../report/suite-table.ts';
+import { progressLine, suiteExitCode, suiteWorkDir } from '../../suite/suite-output.ts';
+import { runSuite } from '../../suite/run-suite.ts';
+import { selectScenarios } from '../../suite/select-scenarios.ts';
+import { printStepEvents } from '../drill-output.ts';
 import type { LoadProfile } from '../../load/load-generator.ts';
-import { formatDuration } from '../../report/format.ts';
 import { writeJsonReport } from '../../report/json-report.ts';
 import { renderDrillResult } from '../../report/terminal-report.ts';
 import { say, warn } from '../output.ts';
@@ -19,6 +23,8 @@ export function exitCodeOf(status: DrillResult['status']): number {
 }
 
 interface DrillFlags {
+  all?: boolean;
+  tag?: string[];
   variant?: string;
   hold?: number;
   observe?: number;
@@ -30,24 +36,26 @@ interface DrillFlags {
   quiet?: boolean;
 }
 
-/** `pgdrill drill <scenario>`: one scenario, end to end, on the lab. */
+/** `pgdrill drill <scenario...> | --all | --tag`: scenarios end to end, on the lab. */
 export function registerDrill(program: Command, setExit: (code: number) => void): void {
   program
     .command('drill')
-    .description('run a disaster scenario unattended on the lab under load, and measure RTO and RPO')
-    .argument('<scenario>', 'scenario id (see `pgdrill list`) or path to a scenario .ts file')
-    .option('--variant <name>', 'run a variant of the scenario (another fault, same runbook)')
+    .description('run disaster scenarios unattended on the lab under load, and measure RTO and RPO')
+    .argument('[scenarios...]', 'scenario ids (see `pgdrill list`) or paths to scenario .ts files')
+    .option('--all', 'run every scenario, one after another, each in a fresh lab')
+    .option('--tag <tag...>', 'run the scenarios with any of these tags, each in a fresh lab')
+    .option('--variant <name>', 'run a variant of the scenario (another fault, same runbook); one scenario only')
     .option('--hold <duration>', 'how long the fault stands before the runbook starts (e.g. 5s)', parseDuration)
     .option('--observe <duration>', 'how long to keep observing after the runbook ends', parseDuration)
     .option('--rate <n>', 'load: requests per second', parsePositiveInt)
     .option('--objective-rto <duration>', 'override the RTO objective (e.g. 5m)', parseDuration)
     .option('--objective-rpo <duration>', 'override the RPO objective (0 = no acknowledged write may be lost)', parseDuration)
-    .option('--json <file>', 'also write the result as JSON to this file')
-    .option('--lab-dir <dir>', 'lab directory (default: .pgdrill under the current directory)')
+    .option('--json <file>', 'also write the result(s) as JSON to this file')
+    .option('--lab-dir <dir>', 'lab directory of a single drill (default: .pgdrill under the current directory)')
     .option('-q, --quiet', 'print only the result table')
-    .addHelpText('after', '\nExit codes: 0 every objective met, 2 an objective breached, 1 the harness failed or the fault had no effect (ineffective).')
-    .action(async (scenarioId: string, flags: DrillFlags) => {
-      const scenario = await loadScenario(scenarioId);
+    .addHelpText('after', '\nExit codes: 0 every objective met, 2 an objective breached, 1 the harness failed or a fault had no effect (ineffective).')
+    .action(async (names: string[], flags: DrillFlags) => {
+      const scenarios = await selectScenarios({ names, all: flags.all, tags: flags.tag });
       const objectives: Partial<Objectives> = {};
       if (flags.objectiveRto !== undefined) {
         if (flags.objectiveRto <= 0) throw new InvalidArgumentError('--objective-rto must be more than 0');
@@ -57,31 +65,41 @@ export function registerDrill(program: Command, setExit: (code: number) => void)
       const load: Partial<LoadProfile> = {};
       if (flags.rate !== undefined) load.rate = flags.rate;
       const log = flags.quiet ? undefined : (line: string) => warn(`· ${line}`);
-      const { result } = await runDrill(scenario, {
-        labDir: flags.labDir,
-        variant: flags.variant,
-        holdMs: flags.hold,
-        observeMs: flags.observe,
-        objectives,
-        load,
-        log,
-        onEvent: flags.quiet
-          ? undefined
-          : (event) => {
-              if (event.type === 'step-start') warn(`  ▸ ${event.stepId}: ${event.title}`);
-              if (event.type === 'step-output') warn(`      ${event.line}`);
-              if (event.type === 'step-end') warn(`  ${event.status === 'done' ? '✓' : '✗'} ${event.stepId} ${event.status} in ${formatDuration(event.durationMs)}${event.detail && event.status !== 'done' ? `: ${event.detail}` : ''}`);
-            },
-      });
-      if (result.status === 'error') {
-        // A harness failure is not a measurement: say what went wrong, not a table of numbers.
-        warn(`pgdrill: drill ${result.scenario} could not run: ${result.reasons.join('\n')}`);
-        say(`${result.scenario}: ERROR (harness failed); no objective was judged.`);
-        for (const failure of result.cleanupFailures) warn(`cleanup failed: ${failure}`);
-      } else {
-        say(renderDrillResult(result));
+      const common = { holdMs: flags.hold, observeMs: flags.observe, load, log, onEvent: flags.quiet ? undefined : printStepEvents };
+
+      if (scenarios.length === 1 && !flags.all && !flags.tag) {
+        const { result } = await runDrill(scenarios[0]!, { ...common, labDir: flags.labDir, variant: flags.variant, objectives });
+        printResult(result);
+        if (flags.json) writeJsonReport(flags.json, result);
+        setExit(exitCodeOf(result.status));
+        return;
       }
-      if (flags.json) writeJsonReport(flags.json, result);
-      setExit(exitCodeOf(result.status));
+      if (flags.variant) throw new UserError('--variant applies to one scenario.', 'Run that scenario alone: `pgdrill drill <scenario> --variant <name>`.');
+      if (flags.labDir) throw new UserError('--lab-dir applies to one scenario; several scenarios each get a fresh lab.', 'Leave --lab-dir out, or run one scenario.');
+      const records = await runSuite(scenarios, {
+        ...common,
+        workDir: suiteWorkDir(),
+        objectives: Object.fromEntries(scenarios.map((s) => [s.id, objectives])),
+        log: undefined,
+        onEvent: undefined,
+        onScenario: ({ index, total, scenario, result }) => warn(progressLine(index, total, scenario.id, result)),
+      });
+      const results = records.map((r) => r.result);
+      say(renderSuiteTable(results));
+      for (const r of results) for (const reason of r.reasons) warn(`${r.scenario}: ${reason}`);
+      if (flags.json) writeJsonReport(flags.json, results);
+      setExit(suiteExitCode(results));
     });
+}
+
+/** Prints one drill's result: the table, or for a harness failure what went wrong. */
+function printResult(result: DrillResult): void {
+  if (result.status === 'error') {
+    // A harness failure is not a measurement: say what went wrong, not a table of numbers.
+    warn(`pgdrill: drill ${result.scenario} could not run: ${result.reasons.join('\n')}`);
+    say(`${result.scenario}: ERROR (harness failed); no objective was judged.`);
+    for (const failure of result.cleanupFailures) warn(`cleanup failed: ${failure}`);
+  } else {
+    say(renderDrillResult(result));
+  }
 }

@@ -1,0 +1,74 @@
+import { appendFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { defaultConfigFile, loadConfig, type PgdrillConfig } from '../../config/config.ts';
+import { UserError } from '../../core/errors.ts';
+import { scenarioIds } from '../../engine/catalog.ts';
+import { writeHtmlReport } from '../../report/html-report.ts';
+import { writeJsonReport } from '../../report/json-report.ts';
+import { writeJunitReport } from '../../report/junit-report.ts';
+import { renderMarkdownSummary } from '../../report/markdown-summary.ts';
+import { renderSuiteTable } from '../../report/suite-table.ts';
+import { DEFAULT_TOLERANCE, findRegressions, readBaseline } from '../../suite/baseline.ts';
+import { appendHistory, defaultHistoryFile } from '../../suite/history.ts';
+import { runSuite } from '../../suite/run-suite.ts';
+import { selectScenarios } from '../../suite/select-scenarios.ts';
+import { progressLine, suiteExitCode, suiteWorkDir } from '../../suite/suite-output.ts';
+import { say, warn } from '../output.ts';
+
+interface CiFlags {
+  config?: string;
+  junit?: string;
+  json?: string;
+  html?: string;
+  baseline?: string;
+  history?: string | false;
+}
+
+/** `pgdrill ci`: the drill suite for CI, with objectives from a config, reports, a baseline and the exit code that gates the build. */
+export function registerCi(program: Command, setExit: (code: number) => void): void {
+  program
+    .command('ci')
+    .description('run the drill suite for CI: every scenario (or those named) in fresh labs, judged against objectives, with reports')
+    .argument('[scenarios...]', 'scenario ids to run (default: the config\'s list, else every scenario)')
+    .option('--config <file>', 'config file with objectives per scenario (default: ./pgdrill.config.ts when present)')
+    .option('--junit <file>', 'write JUnit XML: one test case per scenario')
+    .option('--json <file>', 'write the results as JSON (an array, one result per scenario)')
+    .option('--html <file>', 'write a self-contained HTML report with a chart per scenario')
+    .option('--baseline <file>', 'JSON results of an earlier run: an RTO regressed past the tolerance fails the build')
+    .option('--history <file>', 'append the results to this history file (default: .pgdrill/history.jsonl)')
+    .option('--no-history', 'do not record the results in the history')
+    .addHelpText('after', '\nExit codes: 0 every objective met, 2 an objective breached or an RTO regressed against the baseline, 1 the harness failed or a fault had no effect.\nWhen $GITHUB_STEP_SUMMARY is set, a Markdown summary is appended to it.')
+    .action(async (names: string[], flags: CiFlags) => {
+      const configFile = flags.config ?? defaultConfigFile();
+      const config: PgdrillConfig = configFile ? await loadConfig(configFile, scenarioIds()) : {};
+      const baseline = flags.baseline ? readBaseline(flags.baseline) : undefined;
+      const wanted = names.length > 0 ? names : (config.scenarios ?? []);
+      const scenarios = await selectScenarios({ names: wanted, all: wanted.length === 0 });
+      if (configFile) warn(`· config: ${configFile}`);
+      const records = await runSuite(scenarios, {
+        workDir: suiteWorkDir(),
+        objectives: config.objectives,
+        holdMs: config.holdMs,
+        load: config.rate ? { rate: config.rate } : {},
+        onScenario: ({ index, total, scenario, result }) => warn(progressLine(index, total, scenario.id, result)),
+      });
+      const results = records.map((r) => r.result);
+      const regressions = baseline ? findRegressions(results, baseline, { ...DEFAULT_TOLERANCE, ...config.regression }) : new Map<string, string>();
+      say(renderSuiteTable(results));
+      for (const r of results) for (const reason of r.reasons) warn(`${r.scenario}: ${reason}`);
+      for (const [scenario, regression] of regressions) warn(`${scenario}: regression: ${regression}`);
+      if (flags.json) writeJsonReport(flags.json, results);
+      if (flags.junit) writeJunitReport(flags.junit, results, regressions);
+      if (flags.html) writeHtmlReport(flags.html, records);
+      if (flags.history !== false) appendHistory(typeof flags.history === 'string' ? flags.history : defaultHistoryFile(), results);
+      const summary = process.env.GITHUB_STEP_SUMMARY;
+      if (summary) {
+        try {
+          appendFileSync(summary, renderMarkdownSummary(results, [...regressions].map(([s, g]) => `${s}: ${g}`)));
+        } catch (error) {
+          throw new UserError(`Could not append to $GITHUB_STEP_SUMMARY (${summary}): ${(error as Error).message}.`);
+        }
+      }
+      setExit(suiteExitCode(results, regressions.size > 0));
+    });
+}

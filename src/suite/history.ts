@@ -1,0 +1,47 @@
+import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { DrillResult } from '../core/result.ts';
+
+/** One line of the history file: what a drill measured, and when. */
+export interface HistoryEntry {
+  at: string;
+  scenario: string;
+  variant: string | null;
+  status: DrillResult['status'];
+  rtoMs: number | null;
+  rpoMs: number | null;
+  lostWrites: number;
+  objectives: DrillResult['objectives'];
+}
+
+/** The default history file of a working directory. */
+export function defaultHistoryFile(cwd = process.cwd()): string {
+  return path.join(cwd, '.pgdrill', 'history.jsonl');
+}
+
+/** Appends one entry per result to the history (JSON lines). */
+export function appendHistory(file: string, results: readonly DrillResult[]): void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const lines = results.map((r) => JSON.stringify({ at: r.finishedAt, scenario: r.scenario, variant: r.variant, status: r.status, rtoMs: r.rtoMs, rpoMs: r.rpoMs, lostWrites: r.lostWrites, objectives: r.objectives } satisfies HistoryEntry));
+  if (lines.length) appendFileSync(file, `${lines.join('\n')}\n`);
+}
+
+/** Reads the history; a missing file is an empty history, unreadable lines are skipped and counted. */
+export function readHistory(file: string): { entries: HistoryEntry[]; skipped: number } {
+  let text = '';
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return { entries: [], skipped: 0 };
+  }
+  const entries: HistoryEntry[] = [];
+  let skipped = 0;
+  for (const line of text.split('\n').filter((l) => l.trim())) {
+    try {
+      entries.push(JSON.parse(line) as HistoryEntry);
+    } catch {
+      skipped++;
+    }
+  }
+  return { entries, skipped };
+}
