@@ -208,10 +208,13 @@ export async function runDrill(scenario: Scenario, options: DrillOptions = {}): 
     await fault.revert(faultCtx);
     // Windows are read from answers; what was still in flight at the stop would answer after it.
     const observedUntil = outcome.stoppedAt;
-    const judged = applyLatencyObjective(outcome.timeline, slowRequestMs);
+    loss = measureDataLoss(outcome.ledger, outcome.attemptedWriteIds, await presentIds(contexts, outcome.attemptedWriteIds), t0);
+    // A read of a write that was lost for good fails for ever: that is data loss (RPO), counted in the
+    // ledger, not unavailability, so it does not hold the recovery window shut.
+    const lost = new Set(loss.lostIds);
+    const judged = applyLatencyObjective(outcome.timeline, slowRequestMs).filter((r) => !(r.kind === 'read' && r.status === 404 && r.id && lost.has(r.id)));
     recovery = measureRecovery(judged, t0, observedUntil);
     if (recovery.recoveredAt !== null) events.push({ at: recovery.recoveredAt, kind: 'recovered', label: 'service answers again' });
-    loss = measureDataLoss(outcome.ledger, outcome.attemptedWriteIds, await presentIds(contexts, outcome.attemptedWriteIds), t0);
   } catch (error) {
     harnessError = signal.aborted ? 'The drill was interrupted.' : errorMessage(error);
     if (!signal.aborted && error instanceof UserError && error.nextStep) harnessError += `\n${error.nextStep}`;

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chownSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, copyFileSync, existsSync, renameSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CommandError, UserError } from '../core/errors.ts';
 import { SERVICE_DATABASES, type Endpoint, type ServiceName, type Target } from '../core/target.ts';
@@ -276,6 +276,51 @@ export class Lab implements Target {
       return Number.isInteger(pid) && pid > 0 ? pid : undefined;
     } catch {
       return undefined;
+    }
+  }
+
+  /**
+   * Makes another cluster's data directory the lab's (a side cluster
+   * restored by PITR, a promoted replica): stops the lab's server if it
+   * runs, moves the old data directory aside (`keepOld`, returned) or
+   * removes it, moves `newDataDir` into place (same filesystem), owned by
+   * the server user with mode 0700, copies its timeline history files into
+   * the WAL archive (a later PITR must be able to follow the new timeline)
+   * and starts the server on the lab's port with the lab's settings.
+   */
+  async adoptDataDir(newDataDir: string, options: { keepOld?: boolean } = {}): Promise<{ oldDataDir: string | null }> {
+    const release = await this.lock();
+    try {
+      const state = this.requireState();
+      const p = this.paths;
+      if (await this.isRunning()) await this.stopServer();
+      let oldDataDir: string | null = null;
+      if (existsSync(p.dataDir)) {
+        if (options.keepOld) {
+          oldDataDir = `${p.dataDir}.replaced-${new Date().toISOString().replace(/[-:.]/g, '')}`;
+          renameSync(p.dataDir, oldDataDir);
+        } else {
+          rmSync(p.dataDir, { recursive: true, force: true });
+        }
+      }
+      renameSync(newDataDir, p.dataDir);
+      chmodSync(p.dataDir, 0o700);
+      this.chownToServer(p.dataDir);
+      const walDir = path.join(p.dataDir, 'pg_wal');
+      for (const f of readdirSync(walDir).filter((n) => /^[0-9A-F]{8}\.history$/.test(n))) {
+        const to = path.join(p.archiveDir, f);
+        if (!existsSync(to)) {
+          copyFileSync(path.join(walDir, f), to);
+          this.chownToServer(to);
+        }
+      }
+      state.owner ??= { pid: process.pid, mode: 'persistent' };
+      writeLabState(state);
+      await this.startServer();
+      writeLabState(state);
+      return { oldDataDir };
+    } finally {
+      release();
     }
   }
 

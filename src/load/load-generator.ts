@@ -176,7 +176,7 @@ export function startLoad(serviceUrl: string, profile: LoadProfile, data: LoadDa
           const acked = ledger.length > 0 && (data.paymentIds.length === 0 || seq % 2 === 0) ? ledger[Math.floor(Math.random() * ledger.length)]!.id : undefined;
           seq++;
           const id = acked ?? pick(data.paymentIds, seq) ?? randomUUID();
-          begin('read');
+          begin('read', id);
           return { ...req, path: `/payments/${id}` };
         },
         onResponse: (status: number) => finish(status === 200, status),

@@ -13,7 +13,7 @@ export interface RequestRecord {
   status: number | null;
   /** Why it failed without a status (timeout, ECONNRESET, ...). */
   error?: string;
-  /** The payment id, for writes. */
+  /** The payment id written, or read. */
   id?: string;
 }
 

@@ -14,10 +14,21 @@ export function tempDir(prefix: string): string {
   return dir;
 }
 
+/** Lab directories (holding lab.json) under `dir`, never following symbolic links out of it. */
+function findLabDirs(dir: string): string[] {
+  const found: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isFile() && entry.name === 'lab.json') found.push(dir);
+    else if (entry.isDirectory()) found.push(...findLabDirs(full));
+  }
+  return found;
+}
+
 /** Stops and purges every lab under the temporary directories of this test file, then removes them. */
 export async function removeTempDirs(): Promise<void> {
   for (const dir of tempDirs.splice(0)) {
-    const labDirs = existsSync(dir) ? readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => path.basename(f) === 'lab.json').map((f) => path.dirname(path.join(dir, f))) : [];
+    const labDirs = existsSync(dir) ? findLabDirs(dir) : [];
     for (const labDir of labDirs) await new Lab({ labDir }).down({ purge: true });
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,0 +1,40 @@
+import path from 'node:path';
+import type { Lab } from '../lab/lab.ts';
+import { resolveServerUser } from '../lab/server-user.ts';
+import type { CleanupStack } from '../util/cleanup.ts';
+import { labSource } from './source.ts';
+import { findBackup } from './store.ts';
+import { takeBackup, type BackupOptions, type BackupResult } from './take-backup.ts';
+import { verifyBackup, type VerifyReport } from './verify-backup.ts';
+
+/** Where the lab's backups live by default. */
+export function labBackupRoot(lab: Lab): string {
+  return path.join(lab.labDir, 'backups');
+}
+
+/** Where the lab's scratch and side clusters live (beside its data directory, owned by the server user). */
+export function labScratchRoot(lab: Lab): string {
+  return path.join(path.dirname(lab.paths.dataDir), 'scratch');
+}
+
+/** Takes a backup of the running lab (see `takeBackup`). */
+export function backupLab(lab: Lab, options: BackupOptions = {}): Promise<BackupResult> {
+  return takeBackup(labSource(lab), { backupRoot: labBackupRoot(lab), ...options });
+}
+
+/** Verifies a backup of the lab (default the newest) by restoring it into a scratch cluster beside the lab (see `verifyBackup`). */
+export async function verifyLabBackup(
+  lab: Lab,
+  options: { backup?: string; backupRoot?: string; cleanup?: CleanupStack; onProgress?: (line: string) => void; skipAmcheck?: boolean } = {},
+): Promise<VerifyReport & { dir: string }> {
+  const found = findBackup(options.backupRoot ?? labBackupRoot(lab), options.backup);
+  const report = await verifyBackup(found.dir, found.manifest, {
+    binaries: lab.pg(),
+    user: resolveServerUser(),
+    scratchRoot: labScratchRoot(lab),
+    cleanup: options.cleanup,
+    onProgress: options.onProgress,
+    skipAmcheck: options.skipAmcheck,
+  });
+  return { ...report, dir: found.dir };
+}

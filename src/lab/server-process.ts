@@ -1,0 +1,88 @@
+import { spawn } from 'node:child_process';
+import { chownSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { CommandError } from '../core/errors.ts';
+import { runCommand, type CommandOutput } from '../util/run-command.ts';
+import type { ServerUser } from './server-user.ts';
+
+/**
+ * Runs a PostgreSQL server program (pg_ctl, initdb, postgres) as the
+ * server's OS account: switched to it when pgdrill runs as root, with a
+ * minimal environment (no libpq variables, no passwords), from `/`.
+ * Resolves with its output or rejects with a `CommandError`.
+ */
+export function runAsServer(user: ServerUser, file: string, args: string[], options: { timeoutMs?: number; input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CommandOutput> {
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8', ...options.env };
+  env.HOME = user.switchFromRoot ? '/tmp' : (process.env.HOME ?? '/tmp');
+  return runCommand(file, args, {
+    uid: user.switchFromRoot ? user.uid : undefined,
+    gid: user.switchFromRoot ? user.gid : undefined,
+    env,
+    timeoutMs: options.timeoutMs ?? 120_000,
+    input: options.input,
+    cwd: '/',
+  });
+}
+
+/** Gives `target` and everything under it to the server user (no-op unless pgdrill runs as root). */
+export function chownTreeToServer(user: ServerUser, target: string): void {
+  if (!user.switchFromRoot) return;
+  const walk = (p: string) => {
+    chownSync(p, user.uid, user.gid);
+    let entries: import('node:fs').Dirent[];
+    try {
+      entries = readdirSync(p, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const child = path.join(p, e.name);
+      if (e.isDirectory()) walk(child);
+      else chownSync(child, user.uid, user.gid);
+    }
+  };
+  walk(target);
+}
+
+/**
+ * Copies a directory tree with `cp -a` (as fast as the disk allows, modes
+ * and times kept). The destination must not exist.
+ */
+export async function copyTree(from: string, to: string, timeoutMs = 3_600_000): Promise<number> {
+  const out = await runCommand('cp', ['-a', '--', from, to], { timeoutMs });
+  return out.durationMs;
+}
+
+/**
+ * Runs a command and hands every line of its stderr (split on CR or LF, as
+ * progress meters write) to `onLine` while it runs. Resolves with stdout.
+ */
+export function runWithProgress(file: string, args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; onLine?: (line: string) => void }): Promise<CommandOutput> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, { env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let pending = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+      if (stderr.length > 64_000) stderr = stderr.slice(-32_000);
+      pending += d;
+      const parts = pending.split(/[\r\n]/);
+      pending = parts.pop() ?? '';
+      for (const line of parts) if (line.trim()) options.onLine?.(line.trim());
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 3_600_000);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(new CommandError({ command: [file, ...args].join(' '), exitCode: null, signal: null, stderrTail: error.message, durationMs: performance.now() - started }));
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const durationMs = performance.now() - started;
+      if (code === 0) return resolve({ stdout, stderr, durationMs });
+      reject(new CommandError({ command: [file, ...args].join(' '), exitCode: code, signal, stderrTail: stderr.slice(-2000), durationMs }));
+    });
+  });
+}
