@@ -2,15 +2,12 @@ import type { DrillStatus, StepResult } from '../core/result.ts';
 import type { Objectives } from '../core/scenario.ts';
 import type { DataLossMeasure } from '../measure/data-loss.ts';
 import type { RecoveryMeasure } from '../measure/recovery.ts';
+import { formatDuration, formatObjective } from '../report/format.ts';
 
 /** A drill's status and the reasons behind it. */
 export interface Verdict {
   status: DrillStatus;
   reasons: string[];
-}
-
-function seconds(ms: number): string {
-  return ms >= 60_000 ? `${(ms / 60_000).toFixed(ms % 60_000 === 0 ? 0 : 1)} min` : `${(ms / 1000).toFixed(ms % 1000 === 0 ? 0 : 1)} s`;
 }
 
 /**
@@ -29,10 +26,10 @@ export function judge(objectives: Objectives, recovery: RecoveryMeasure, loss: D
     };
   }
   const reasons: string[] = [];
-  if (recovery.rtoMs === null) reasons.push(`the service did not recover while observed (objective RTO ${seconds(objectives.rtoMs)})`);
-  else if (recovery.rtoMs > objectives.rtoMs) reasons.push(`RTO ${seconds(recovery.rtoMs)} exceeds the objective of ${seconds(objectives.rtoMs)}`);
+  if (recovery.rtoMs === null) reasons.push(`the service did not recover while observed (objective RTO ${formatObjective(objectives.rtoMs)})`);
+  else if (recovery.rtoMs > objectives.rtoMs) reasons.push(`RTO ${formatDuration(recovery.rtoMs)} exceeds the objective of ${formatObjective(objectives.rtoMs)}`);
   if (loss.lostWrites > 0 && (objectives.rpoMs === 0 || loss.rpoMs > objectives.rpoMs)) {
-    reasons.push(`${loss.lostWrites} acknowledged write(s) lost over ${seconds(loss.rpoMs)} (objective RPO ${objectives.rpoMs === 0 ? '0: no acknowledged write may be lost' : seconds(objectives.rpoMs)})`);
+    reasons.push(`${loss.lostWrites} acknowledged write(s) lost over ${formatDuration(loss.rpoMs)} (objective RPO ${objectives.rpoMs === 0 ? '0: no acknowledged write may be lost' : formatObjective(objectives.rpoMs)})`);
   }
   for (const step of steps) {
     if (step.status === 'failed') reasons.push(`runbook step "${step.id}" failed: ${step.detail ?? 'no detail'}`);

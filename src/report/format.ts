@@ -7,7 +7,11 @@ export function formatDuration(ms: number | null | undefined): string {
   return `${(ms / 3_600_000).toFixed(1)} h`;
 }
 
-/** An objective for people: "0" stays 0, others as durations. */
+/** An objective for people: "0" stays 0, whole hours, minutes and seconds without decimals (4 h, 5 min, 30 s). */
 export function formatObjective(ms: number): string {
-  return ms === 0 ? '0' : formatDuration(ms);
+  if (ms === 0) return '0';
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000} h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000} min`;
+  if (ms % 1000 === 0) return `${ms / 1000} s`;
+  return formatDuration(ms);
 }

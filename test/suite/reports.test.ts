@@ -32,7 +32,7 @@ describe('reports', () => {
     const xml = readFileSync(file, 'utf8');
     expect(xml).toMatch(/<testsuites name="pgdrill" tests="3" failures="1" errors="1">/);
     expect(xml.match(/<testcase /g)).toHaveLength(3);
-    expect(xml).toContain('<failure message="breached: RTO 1.5 min (objective 1.0 min)');
+    expect(xml).toContain('<failure message="breached: RTO 1.5 min (objective 1 min)');
     expect(xml).toContain('exceeds the objective of 1 min &lt;&amp;&gt;');
     expect(xml).toContain('<error message="no PostgreSQL &quot;binaries&quot;"/>');
     expect(xml).toContain('time="15.000"');
@@ -46,7 +46,7 @@ describe('reports', () => {
 
   it('Markdown summary: a row per scenario and the reasons', () => {
     const md = renderMarkdownSummary([result(), result({ scenario: 'slow-query', status: 'breached', reasons: ['too slow'] })], ['connection-loss: slower']);
-    expect(md).toContain('| connection-loss | ✅ passed | 5.00 s | 5.0 min | 0 of 300 | 0 ms | 0 |');
+    expect(md).toContain('| connection-loss | ✅ passed | 5.00 s | 5 min | 0 of 300 | 0 ms | 0 |');
     expect(md).toContain('| slow-query | ❌ breached |');
     expect(md).toContain('- **slow-query**: too slow');
     expect(md).toContain('- regression: connection-loss: slower');
