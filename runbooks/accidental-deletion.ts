@@ -1,6 +1,7 @@
 import { defineRunbook, type StepContext } from '../src/core/runbook.ts';
 import { archiveCurrentWal, copyTableBack, describeTarget, locateBadTransaction, restoreSideCluster, type LocatedBadTransaction, type SideCluster } from '../src/restore/pitr.ts';
 import { requireLab } from '../src/restore/guard.ts';
+import { verifyServiceStep } from '../src/steps/common-steps.ts';
 
 const DATABASE = 'payments_db';
 const TABLE = 'payments';
@@ -123,23 +124,6 @@ export default defineRunbook({
         session.delete(ctx.lab?.labDir ?? ctx.target.name);
       },
     },
-    {
-      id: 'verify-service',
-      title: 'Verify that the service answers again',
-      why: 'The rows are back in the database; the service must serve them (reads of earlier payments stop answering 404, writes succeed).',
-      expect: 'GET /health answers 200.',
-      command: { kind: 'shell', text: 'curl -fsS "$SERVICE_URL/health"' },
-      manual: 'Call the service health endpoint and read back a few payments that were missing.',
-      timeoutMs: 30_000,
-      async verify(ctx) {
-        if (!ctx.serviceUrl) return { ok: false, detail: 'no service URL in this session' };
-        try {
-          const response = await fetch(`${ctx.serviceUrl}/health`, { signal: AbortSignal.timeout(3000) });
-          return { ok: response.ok, detail: `GET /health → ${response.status}` };
-        } catch (error) {
-          return { ok: false, detail: error instanceof Error ? error.message : String(error) };
-        }
-      },
-    },
+    verifyServiceStep('GET /health answers 200 within a few seconds; restart the service instances if it keeps failing.'),
   ],
 });

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { defineRunbook } from '../src/core/runbook.ts';
+import { verifyServiceStep } from '../src/steps/common-steps.ts';
 import { restoreSideCluster, switchLabTo } from '../src/restore/pitr.ts';
 import { requireLab } from '../src/restore/guard.ts';
 import { runCommand } from '../src/util/run-command.ts';
@@ -72,24 +73,6 @@ export default defineRunbook({
         ctx.output(`proxy ${ctx.link.name} → ${ctx.target.endpoint.host}:${ctx.target.endpoint.port}`);
       },
     },
-    {
-      id: 'verify-service',
-      title: 'Verify that the service answers again',
-      why: "The service's pool must reconnect to the restored server; its health check runs a real query.",
-      expect: 'GET /health answers 200 within a few seconds.',
-      command: { kind: 'shell', text: 'curl -fsS "$SERVICE_URL/health"' },
-      manual: 'Call the service health endpoint; restart the service instances if it keeps failing.',
-      timeoutMs: 60_000,
-      verifyIntervalMs: 100,
-      async verify(ctx) {
-        if (!ctx.serviceUrl) return { ok: false, detail: 'no service URL in this session' };
-        try {
-          const response = await fetch(`${ctx.serviceUrl}/health`, { signal: AbortSignal.timeout(3000) });
-          return { ok: response.ok, detail: `GET /health → ${response.status}` };
-        } catch (error) {
-          return { ok: false, detail: error instanceof Error ? error.message : String(error) };
-        }
-      },
-    },
+    verifyServiceStep('GET /health answers 200 within a few seconds; restart the service instances if it keeps failing.'),
   ],
 });
