@@ -1,9 +1,15 @@
 import { Command, CommanderError } from 'commander';
 import { ExitCode } from '../core/exit-codes.ts';
+import { registerBackup } from './commands/backup.ts';
+import { registerCi } from './commands/ci.ts';
 import { registerDrill } from './commands/drill.ts';
+import { registerGuide } from './commands/guide.ts';
+import { registerHistory } from './commands/history.ts';
 import { registerLab } from './commands/lab.ts';
 import { registerList } from './commands/list.ts';
 import { registerProxy } from './commands/proxy.ts';
+import { registerRestore } from './commands/restore.ts';
+import { registerReport } from './commands/report.ts';
 import { reportFailure } from './output.ts';
 
 /**
@@ -22,9 +28,15 @@ export async function main(argv: string[]): Promise<number> {
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
   registerDrill(program, (code) => { exitCode = code; });
+  registerCi(program, (code) => { exitCode = code; });
+  registerHistory(program);
   registerLab(program);
   registerList(program);
   registerProxy(program);
+  registerGuide(program, (code) => { exitCode = code; });
+  registerReport(program);
+  registerBackup(program, (code) => { exitCode = code; });
+  registerRestore(program);
   for (const command of program.commands) command.exitOverride();
   for (const command of program.commands.flatMap((c) => c.commands)) command.exitOverride();
 

@@ -1,0 +1,199 @@
+import path from 'node:path';
+import type { Command } from 'commander';
+import { UserError } from '../../core/errors.ts';
+import { ExitCode } from '../../core/exit-codes.ts';
+import type { Runbook } from '../../core/runbook.ts';
+import { loadRunbook } from '../../engine/catalog.ts';
+import { checkResumable, openGuideSession, type GuideTargetSpec, type OpenedSession } from '../../guide/open-session.ts';
+import { lineReporter, runPlain } from '../../guide/plain-runner.ts';
+import { describeStepLines } from '../../guide/step-text.ts';
+import { summaryLines } from '../../guide/summary.ts';
+import { defaultJournalPath } from '../../journal/journal-path.ts';
+import { describeTruncatedTail, readJournal, type JournalRead } from '../../journal/journal-reader.ts';
+import { reportFailure, say, warn } from '../output.ts';
+
+interface GuideFlags {
+  target?: string;
+  url?: string;
+  labDir?: string;
+  journal?: string;
+  resume?: string;
+  yes?: boolean;
+  confirm?: string;
+  allowDestructive?: boolean;
+  dryRun?: boolean;
+  operator?: string;
+}
+
+const quote = (arg: string) => (/^[\w./:@=+-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, "'\\''")}'`);
+
+function targetOf(flags: GuideFlags): GuideTargetSpec {
+  const kind = flags.target ?? (flags.url ? 'url' : 'lab');
+  if (kind !== 'lab' && kind !== 'url') throw new UserError(`--target ${kind} is not a target pgdrill guide knows.`, 'Use --target lab (the default), or --url postgres://user:password@host:port/database for an existing server.');
+  if (kind === 'lab') {
+    if (flags.url) throw new UserError('--target lab and --url name two different targets.', 'Give one: --target lab (the default) or --url postgres://...');
+    return { kind: 'lab', ...(flags.labDir ? { labDir: flags.labDir } : {}) };
+  }
+  if (!flags.url) throw new UserError('--target url needs --url postgres://user:password@host:port/database.', 'Add --url, or leave --target out to use the lab.');
+  if (flags.labDir) throw new UserError('--lab-dir applies to the lab, not to a --url target.', 'Leave --lab-dir out, or drop --url to use the lab.');
+  return { kind: 'url', url: flags.url };
+}
+
+function resumeCommand(runbookArg: string, journal: string, flags: GuideFlags): string {
+  const parts = ['pgdrill guide', quote(runbookArg), '--resume', quote(journal)];
+  if (flags.labDir) parts.push('--lab-dir', quote(flags.labDir));
+  if (flags.url) parts.push('--url', "'<the same URL>'");
+  if (flags.allowDestructive) parts.push('--allow-destructive');
+  return parts.join(' ');
+}
+
+function printRunbook(runbook: Runbook): void {
+  say(`pgdrill guide: ${runbook.id} (${runbook.title})`);
+  say(runbook.summary);
+  for (const [i, step] of runbook.steps.entries()) for (const line of describeStepLines(step, i, runbook.steps.length)) say(line);
+}
+
+/** What a resume found, for the first message on screen. */
+function resumeMessage(read: JournalRead, opened: OpenedSession): string {
+  const state = opened.session.state;
+  const parts: string[] = [];
+  const current = state.steps[state.current];
+  if (current?.status === 'interrupted') parts.push(`Resumed: step ${state.current + 1} ${current.id} was running when pgdrill stopped: it did not finish; Enter runs it again.`);
+  else parts.push(`Resumed at step ${state.current + 1}${current ? ` ${current.id}` : ''}.`);
+  parts.push(`The journal's ${read.records.length} records are intact.`);
+  if (read.truncatedTail) parts.push(describeTruncatedTail(read.truncatedTail));
+  return parts.join(' ');
+}
+
+/**
+ * `pgdrill guide <runbook>`: the operator's guided recovery. In a terminal,
+ * the Ink UI; without one, plain lines, automatic steps only with --yes,
+ * stopping when a person is needed. Exit codes: 0 the session finished
+ * (every step done or skipped with a reason), or the operator quit with `q`
+ * (the journal is kept; resume later); 1 a harness failure, a bad flag, or a
+ * session without a terminal that needs a person; 130 Ctrl-C or SIGINT, 143
+ * SIGTERM, 129 SIGHUP (the journal records the interruption).
+ */
+export function registerGuide(program: Command, setExit: (code: number) => void): void {
+  program
+    .command('guide')
+    .description('walk an operator through a recovery runbook, step by step, timed and journaled')
+    .argument('<runbook>', 'runbook id (see `pgdrill list`) or path to a runbook .ts file')
+    .option('--target <kind>', 'where to act: lab (default) or url (with --url)')
+    .option('--url <url>', 'act on an existing server: postgres://user:password@host:port/database')
+    .option('--lab-dir <dir>', 'lab directory (default: .pgdrill under the current directory)')
+    .option('--journal <file>', 'journal file (default: .pgdrill/journals/<runbook>-<time>.jsonl)')
+    .option('--resume <file>', 'continue the session of this journal where it stopped')
+    .option('-y, --yes', 'without a terminal: run the automatic steps (stops at a step that needs a person)')
+    .option('--confirm <name>', 'without a terminal: confirm destructive steps by giving the target name they ask for')
+    .option('--allow-destructive', 'allow destructive steps on a target other than the lab')
+    .option('--dry-run', 'print every step and what it would run, without running anything')
+    .option('--operator <name>', 'who is at the keyboard (default: $PGDRILL_OPERATOR or the login name)')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Keys: Enter run the step (or mark a manual step done), s skip (asks for a reason), r retry a failed step,',
+        'n add a note, ? keys, q quit (the journal is kept: continue with --resume).',
+        '',
+        'Exit codes: 0 the session finished (every step done or skipped with a reason) or you quit with q;',
+        '1 the harness failed, a bad flag, or a session without a terminal stopped at a step that needs a person;',
+        '130 Ctrl-C or SIGINT, 143 SIGTERM, 129 SIGHUP (the journal records the interruption).',
+      ].join('\n'),
+    )
+    .action(async (runbookArg: string, flags: GuideFlags) => {
+      const runbook = await loadRunbook(runbookArg);
+      if (flags.dryRun) {
+        printRunbook(runbook);
+        say('Nothing was run (--dry-run).');
+        return;
+      }
+      const target = targetOf(flags);
+      if (flags.journal && flags.resume) throw new UserError('--journal and --resume both name a journal.', 'Use --resume FILE to continue a session (it appends to FILE), or --journal FILE to start a new one.');
+      const prior = flags.resume ? readJournal(flags.resume) : undefined;
+      if (prior) {
+        const state = checkResumable(prior, runbook);
+        if (state.finished) {
+          for (const line of summaryLines(state)) say(line);
+          say(`This session already finished; there is nothing to resume. \`pgdrill report ${quote(prior.path)}\` writes its timeline.`);
+          return;
+        }
+      }
+      const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
+      if (!interactive && !flags.yes) {
+        printRunbook(runbook);
+        throw new UserError(
+          'There is no terminal to guide an operator (stdin or stdout is not a TTY), so nothing was run.',
+          'Pass --yes to run the automatic steps without one (the session stops at the first step that needs a person), or --dry-run to only print the steps.',
+        );
+      }
+      const journalPath = prior?.path ?? flags.journal ?? defaultJournalPath(runbook.id);
+      const journalShown = path.resolve(journalPath);
+      const opened = await openGuideSession({
+        runbook,
+        target,
+        journalPath,
+        ...(prior ? { resume: prior } : {}),
+        mode: interactive ? 'interactive' : 'plain',
+        allowDestructive: Boolean(flags.allowDestructive),
+        ...(flags.operator ? { operator: flags.operator } : {}),
+        log: (line) => warn(`· ${line}`),
+        ...(interactive ? {} : { listener: lineReporter({ runbook, journalPath: journalShown }, say) }),
+      });
+      const resume = resumeCommand(runbookArg, opened.session.journalPath, flags);
+      // SIGINT and SIGTERM end the session through the cleanup stack (exit-hook); SIGHUP (a lost SSH
+      // connection) the same way here. These listeners stay registered for the whole session: Ink's
+      // signal-exit re-raises a signal at once when it believes no one else listens for it.
+      const onHangup = () => {
+        void opened.close('interrupted', 'the terminal hung up (SIGHUP)').finally(() => {
+          // Die of the signal itself: process.exit would try to restore the lost terminal's settings (and abort).
+          process.removeListener('SIGHUP', onHangup);
+          process.kill(process.pid, 'SIGHUP');
+        });
+      };
+      const keepListening = () => {};
+      process.on('SIGHUP', onHangup);
+      process.on('SIGINT', keepListening);
+      process.on('SIGTERM', keepListening);
+      // A terminal that is gone makes writes fail; the journal, not the screen, is the record.
+      process.stdout.on('error', () => {});
+      process.stderr.on('error', () => {});
+      let code: number = ExitCode.ok;
+      let closing: 'quit' | 'interrupted' | 'stopped' = 'interrupted';
+      try {
+        if (interactive) {
+          const { runGuideUi } = await import('../../ui/run-guide-ui.tsx');
+          const exit = await runGuideUi(opened.session, prior ? { initialMessage: resumeMessage(prior, opened) } : {});
+          if (exit.kind === 'error') {
+            reportFailure(exit.error);
+            code = ExitCode.harnessFailed;
+            closing = 'interrupted';
+          } else if (exit.kind === 'interrupted') {
+            code = ExitCode.interrupted;
+            closing = 'interrupted';
+          }
+        } else {
+          const outcome = await runPlain(opened.session, { resumeCommand: resume, ...(flags.confirm !== undefined ? { confirm: flags.confirm } : {}) });
+          if (outcome.stopReason) {
+            warn(`pgdrill: ${outcome.stopReason}`);
+            code = ExitCode.harnessFailed;
+            closing = 'stopped';
+          }
+        }
+      } finally {
+        process.removeListener('SIGHUP', onHangup);
+        process.removeListener('SIGINT', keepListening);
+        process.removeListener('SIGTERM', keepListening);
+        const failures = await opened.close(closing);
+        for (const failure of failures) warn(`cleanup failed: ${failure}`);
+      }
+      const state = opened.session.state;
+      if (state.finished) {
+        say(`Journal: ${opened.session.journalPath}`);
+        say(`Incident report: pgdrill report ${quote(opened.session.journalPath)} > incident.md`);
+      } else if (interactive) {
+        say(`Session paused; the journal ${opened.session.journalPath} is kept. Continue with: ${resume}`);
+      }
+      setExit(code);
+    });
+}

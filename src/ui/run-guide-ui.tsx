@@ -1,0 +1,22 @@
+import { render } from 'ink';
+import type { GuideController } from '../guide/session.ts';
+import { GuideApp, type UiExit } from './GuideApp.tsx';
+
+/**
+ * Shows a guided session in the terminal until the operator leaves it, and
+ * resolves with how they left. Ctrl-C is a key here (the session ends as
+ * interrupted, the journal is kept), not an immediate exit.
+ */
+export async function runGuideUi(session: GuideController, options: { initialMessage?: string } = {}): Promise<UiExit> {
+  let resolveExit!: (exit: UiExit) => void;
+  const exited = new Promise<UiExit>((resolve) => { resolveExit = resolve; });
+  const instance = render(<GuideApp session={session} onExit={(exit) => resolveExit(exit)} {...(options.initialMessage ? { initialMessage: options.initialMessage } : {})} />, { exitOnCtrlC: false });
+  const exit = await exited;
+  await instance.waitUntilExit().catch(() => {});
+  return exit;
+}
+
+/** The guided UI as an element, for tests (ink-testing-library) and embedding. */
+export function guideApp(props: Parameters<typeof GuideApp>[0]) {
+  return <GuideApp {...props} />;
+}
