@@ -6,6 +6,16 @@ export const HELD_HIGH_WATER = 8 * 1024 * 1024;
 /** …and read again once they hold no more than this. */
 export const HELD_LOW_WATER = 4 * 1024 * 1024;
 
+/**
+ * After moving this many bytes a link yields once: it stops reading its
+ * source until the event loop's check phase (setImmediate), then reads on.
+ * Without it a saturated link reads and writes megabytes in one turn of the
+ * loop (libuv reads a busy socket up to 32 times per turn), and the HTTP API
+ * and the other connections, which share the loop, wait that long. Costs one
+ * pause/resume per 256 KiB; delays no chunk (the yield comes after the write).
+ */
+export const TURN_QUOTA = 256 * 1024;
+
 /** Something a chunk can be handed to: the next node of the chain, or the destination socket. */
 interface Target {
   write(chunk: Buffer): void;
@@ -129,12 +139,13 @@ class Node implements Target {
  * to its destination socket.
  *
  * Contract:
- * - With no toxics, chunks go straight from the source's 'data' handler to
- *   `destination.write` (no allocation, no timer).
+ * - With no toxics, chunks go straight from the source's 'data' handler (or
+ *   {@link deliverView}) to `destination.write` (no allocation, no timer).
  * - Toxics can be added, updated and removed while data flows; removal flushes
  *   what the toxic held, in order (a toxic with `endOnRemove` ends the link instead).
  * - Backpressure: the source is paused while the destination needs 'drain'
  *   or while the toxics hold more than {@link HELD_HIGH_WATER} bytes.
+ * - Fairness: every {@link TURN_QUOTA} bytes the link yields to the event loop once.
  * - The connection owns the sockets: it reports source EOF with
  *   {@link sourceEnded}, a dead destination with {@link destinationGone}, and
  *   calls {@link destroy} when the connection is finished.
@@ -148,6 +159,9 @@ export class Link {
   private eofDelivered = false;
   private waitingDrain = false;
   private heldPaused = false;
+  /** Bytes this link may still move before it yields (see {@link TURN_QUOTA}). */
+  private turnBudget = TURN_QUOTA;
+  private turnPaused = false;
   private destroyed = false;
 
   constructor(
@@ -163,6 +177,25 @@ export class Link {
     };
     this.first = this.sink;
     for (const config of toxics) this.addToxic(config);
+  }
+
+  /**
+   * Feed a chunk that the owner read itself into a buffer it wants to reuse
+   * (a source read through `onread`, which emits no 'data' events). `view`
+   * is handed on as is only when it can go straight into the destination;
+   * when toxics are in the chain or the destination already has a backlog it
+   * is copied first, so that nothing held for long pins the read buffer.
+   * Returns true when the read buffer is free for the next read, false when
+   * the destination kept `view` queued (the owner must read into a new buffer).
+   */
+  deliverView(view: Buffer): boolean {
+    if (this.nodes.length !== 0 || this.destination.writableLength !== 0) {
+      this.onData(Buffer.from(view));
+      return true;
+    }
+    this.onData(view);
+    // A write that the kernel took whole completes synchronously: nothing refers to view any more.
+    return this.destination.writableLength === 0;
   }
 
   /** Start reading the source. */
@@ -249,6 +282,12 @@ export class Link {
   private readonly onData = (chunk: Buffer): void => {
     if (this.sourceDone || this.destroyed) return;
     this.first.write(chunk);
+    this.turnBudget -= chunk.length;
+    if (this.turnBudget <= 0 && !this.turnPaused) {
+      this.turnPaused = true;
+      this.source.pause();
+      setImmediate(this.nextTurn);
+    }
     if (this.nodes.length !== 0 && !this.heldPaused && !this.destroyed && this.held() > HELD_HIGH_WATER) {
       this.heldPaused = true;
       this.source.pause();
@@ -261,8 +300,14 @@ export class Link {
     this.maybeResume();
   };
 
+  private readonly nextTurn = (): void => {
+    this.turnBudget = TURN_QUOTA;
+    this.turnPaused = false;
+    this.maybeResume();
+  };
+
   private maybeResume(): void {
-    if (!this.waitingDrain && !this.heldPaused && !this.destroyed && !this.source.destroyed) this.source.resume();
+    if (!this.waitingDrain && !this.heldPaused && !this.turnPaused && !this.destroyed && !this.source.destroyed) this.source.resume();
   }
 
   private writeDestination(chunk: Buffer): void {

@@ -2,16 +2,16 @@ import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Toxiproxy } from 'toxiproxy-node-client';
-import { Cleanup, Client, portOf, sleep, startEchoServer, startServerAndClient, startTcpServer, tryConnect } from './helpers.ts';
+import { Cleanup, Client, externalUrl, portOf, sleep, startEchoServer, startTarget, startTcpServer, tryConnect } from './helpers.ts';
 import type { TestTcpServer } from './helpers.ts';
 
-describe('built-in toxiproxy data path', () => {
+describe(`toxiproxy data path (${externalUrl ?? 'built-in server'})`, () => {
   const cleanup = new Cleanup();
   let toxiproxy: Toxiproxy;
   let echo: TestTcpServer;
 
   beforeEach(async () => {
-    ({ toxiproxy } = await startServerAndClient(cleanup));
+    ({ toxiproxy } = await startTarget(cleanup));
     echo = await startEchoServer();
     cleanup.add(() => echo.close());
   });
@@ -39,34 +39,41 @@ describe('built-in toxiproxy data path', () => {
     }
   });
 
-  it('keeps thousands of small frames in order while a toxic is added and removed in a loop', async () => {
+  it('65,535 ordered frames arrive intact while a latency toxic is added and removed in a loop on both streams', async () => {
     const { proxy, port } = await echoProxy();
     const client = await Client.connect(port, cleanup);
-    const frames = 20_000;
-    const expected = Buffer.alloc(frames * 4);
-    for (let i = 0; i < frames; i++) expected.writeUInt32BE(i, i * 4);
-    let sent = 0;
+    const frames = 65_535;
+    const expected = Buffer.alloc(frames * 2);
+    for (let i = 0; i < frames; i++) expected.writeUInt16BE(i, i * 2);
     let stop = false;
     let cycles = 0;
     const churn = (async () => {
       while (!stop) {
-        cycles++;
-        const toxic = await proxy.addToxic({ name: 'lat', type: 'latency', stream: 'downstream', toxicity: 1, attributes: { latency: 1, jitter: 1 } });
-        await sleep(2);
+        const stream = cycles % 2 === 0 ? 'downstream' : 'upstream';
+        // Held data must be flushed, in order, when the toxic goes: 1 s of latency would otherwise show.
+        const toxic = await proxy.addToxic({ name: 'lat', type: 'latency', stream, toxicity: 1, attributes: { latency: 1000, jitter: 0 } });
+        await sleep(1);
         await toxic.remove();
+        cycles++;
       }
     })();
-    while (sent < frames) {
-      const batch = Math.min(500, frames - sent);
-      client.write(expected.subarray(sent * 4, (sent + batch) * 4));
-      sent += batch;
-      await sleep(1);
+    // One write per 2-byte frame, paced so that the frames overlap many add/remove cycles.
+    for (let i = 0; i < frames; i++) {
+      client.write(expected.subarray(i * 2, i * 2 + 2));
+      if (i % 512 === 511) await sleep(2);
     }
-    const got = await client.read(expected.length, 10_000);
-    stop = true;
-    await churn;
+    let got: Buffer;
+    try {
+      got = await client.read(expected.length, 15_000);
+    } finally {
+      stop = true;
+      await churn;
+    }
     expect(got.equals(expected)).toBe(true);
-    expect(cycles).toBeGreaterThan(3);
+    expect(cycles).toBeGreaterThan(10);
+    // Nothing more than the frames came back.
+    await sleep(50);
+    expect(client.bytes.length).toBe(0);
   });
 
   it('dials the upstream only per connection: an unreachable upstream gives accept-then-EOF', async () => {
@@ -216,7 +223,7 @@ describe('toxicity', () => {
   afterEach(() => cleanup.run());
 
   it('is rolled per connection', async () => {
-    const { toxiproxy } = await startServerAndClient(cleanup);
+    const { toxiproxy } = await startTarget(cleanup);
     const echo = await startEchoServer();
     cleanup.add(() => echo.close());
     const proxy = await toxiproxy.createProxy({ name: 'half', listen: '127.0.0.1:0', upstream: echo.address });

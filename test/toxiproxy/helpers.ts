@@ -69,20 +69,29 @@ export function startEchoServer(): Promise<TestTcpServer> {
 /** A connected client socket that records what it receives and how it ended. */
 export class Client {
   readonly socket: Socket;
-  private received = Buffer.alloc(0);
+  private received: Buffer = Buffer.alloc(0);
   private waiters: Array<() => void> = [];
   ended = false;
   closed = false;
   error: NodeJS.ErrnoException | null = null;
+  /** How many 'data' events arrived (how many pieces the data came in). */
+  chunks = 0;
+  /** performance.now() of the last 'data' event, the 'end' event and the 'close' event. */
+  lastDataAt = 0;
+  endedAt = 0;
+  closedAt = 0;
 
   private constructor(socket: Socket) {
     this.socket = socket;
     socket.on('data', (chunk: Buffer) => {
-      this.received = Buffer.concat([this.received, chunk]);
+      this.chunks++;
+      this.lastDataAt = performance.now();
+      this.received = this.received.length === 0 ? chunk : Buffer.concat([this.received, chunk]);
       this.notify();
     });
     socket.on('end', () => {
       this.ended = true;
+      this.endedAt = performance.now();
       this.notify();
     });
     socket.on('error', (err) => {
@@ -91,8 +100,14 @@ export class Client {
     });
     socket.on('close', () => {
       this.closed = true;
+      this.closedAt = performance.now();
       this.notify();
     });
+  }
+
+  /** Record what an already-connected socket (say, the server side of a connection) receives. */
+  static wrap(socket: Socket): Client {
+    return new Client(socket);
   }
 
   static connect(port: number, cleanup?: Cleanup): Promise<Client> {
@@ -167,6 +182,38 @@ export function portOf(listen: string): number {
   return Number(listen.slice(listen.lastIndexOf(':') + 1));
 }
 
+/** The Toxiproxy under test when set (a real one), else undefined (the built-in server is used). */
+export const externalUrl: string | undefined = process.env.TOXIPROXY_URL?.replace(/\/$/, '') || undefined;
+
+/** The Toxiproxy a black-box test drives: its API URL and a client for it. */
+export interface Target {
+  readonly url: string;
+  readonly toxiproxy: Toxiproxy;
+  /** True when this is a real Toxiproxy at TOXIPROXY_URL rather than the built-in server. */
+  readonly external: boolean;
+}
+
+/**
+ * The system under test for black-box tests: the real Toxiproxy at
+ * TOXIPROXY_URL when set (every proxy the test creates is deleted by
+ * `cleanup`, proxies that were there before are left alone), else a fresh
+ * built-in server (closed by `cleanup`).
+ */
+export async function startTarget(cleanup: Cleanup): Promise<Target> {
+  if (externalUrl !== undefined) {
+    const url = externalUrl;
+    const before = new Set(Object.keys((await http(url, 'GET', '/proxies')).json() as object));
+    cleanup.add(async () => {
+      const now = Object.keys((await http(url, 'GET', '/proxies')).json() as object);
+      for (const name of now) if (!before.has(name)) await http(url, 'DELETE', `/proxies/${encodeURIComponent(name)}`);
+    });
+    return { url, toxiproxy: new Toxiproxy(url), external: true };
+  }
+  const server = await startToxiproxyServer();
+  cleanup.add(() => server.close());
+  return { url: server.url, toxiproxy: new Toxiproxy(server.url), external: false };
+}
+
 /** A built-in server plus a client for it, closed by `cleanup`. */
 export async function startServerAndClient(cleanup: Cleanup, log?: (line: string) => void): Promise<{ server: ToxiproxyServer; toxiproxy: Toxiproxy }> {
   const server = await startToxiproxyServer(log === undefined ? {} : { log });
@@ -196,13 +243,13 @@ export async function http(
   return { status: res.status, text, headers: res.headers, json: () => JSON.parse(text) as unknown };
 }
 
-/** A built-in server with one proxy named `name` in front of a fresh echo server. */
+/** The target under test (see {@link startTarget}) with one proxy named `name` in front of a fresh echo server. */
 export async function startEchoProxy(cleanup: Cleanup, name = 'echo') {
-  const { server, toxiproxy } = await startServerAndClient(cleanup);
+  const { url, toxiproxy } = await startTarget(cleanup);
   const echo = await startEchoServer();
   cleanup.add(() => echo.close());
   const proxy = await toxiproxy.createProxy({ name, listen: '127.0.0.1:0', upstream: echo.address });
-  return { server, toxiproxy, echo, proxy, port: portOf(proxy.listen) };
+  return { url, toxiproxy, echo, proxy, port: portOf(proxy.listen) };
 }
 
 /** Milliseconds for `client` to get back `message` through an echo proxy. */

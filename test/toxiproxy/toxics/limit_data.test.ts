@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { Cleanup, Client, portOf, startServerAndClient, startTcpServer } from '../helpers.ts';
+import { Cleanup, Client, portOf, startTarget, startTcpServer } from '../helpers.ts';
 
 describe('limit_data toxic', () => {
   const cleanup = new Cleanup();
   afterEach(() => cleanup.run());
 
   async function proxyTo(reply: string) {
-    const { toxiproxy } = await startServerAndClient(cleanup);
+    const { toxiproxy } = await startTarget(cleanup);
     const upstream = await startTcpServer((socket) => socket.on('data', () => socket.write(reply)));
     cleanup.add(() => upstream.close());
     return toxiproxy.createProxy({ name: 'ld', listen: '127.0.0.1:0', upstream: upstream.address });

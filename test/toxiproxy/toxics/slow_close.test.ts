@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { Cleanup, Client, portOf, startServerAndClient, startTcpServer } from '../helpers.ts';
+import { Cleanup, Client, portOf, startTarget, startTcpServer } from '../helpers.ts';
 
 describe('slow_close toxic', () => {
   const cleanup = new Cleanup();
   afterEach(() => cleanup.run());
 
   it('passes data at once and delays the close by `delay` ms', async () => {
-    const { toxiproxy } = await startServerAndClient(cleanup);
+    const { toxiproxy } = await startTarget(cleanup);
     const upstream = await startTcpServer((socket) => socket.once('data', () => socket.end('bye')));
     cleanup.add(() => upstream.close());
     const proxy = await toxiproxy.createProxy({ name: 'sc', listen: '127.0.0.1:0', upstream: upstream.address });
