@@ -11,6 +11,8 @@ export default defineConfig({
     teardownTimeout: 60_000,
     reporters: ['default'],
     setupFiles: ['test/helpers/setup-file.ts'],
+    // Ink renders only its last frame when CI is set; the UI tests drive a live UI, as a person at a terminal sees it.
+    env: { CI: 'false', CONTINUOUS_INTEGRATION: 'false' },
     globalSetup: ['test/helpers/global-setup.ts'],
   },
 });

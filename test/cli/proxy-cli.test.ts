@@ -97,7 +97,7 @@ describe('fault proxy selection', () => {
       const status = await runCli(['lab', 'status', '--lab-dir', path.join(tempDir('sel-url'), 'lab')], { TOXIPROXY_URL: url });
       expect(status.stdout).toMatch(/fault proxy\s+Toxiproxy at http:\/\/127\.0\.0\.1:\d+ \(from TOXIPROXY_URL\)/);
       const labDir = path.join(tempDir('sel-url-drill'), 'lab');
-      const run = await runCli(['drill', 'connection-loss', '--hold', '500ms', '--observe', '3s', '--lab-dir', labDir], { TOXIPROXY_URL: url });
+      const run = await runCli(['drill', 'connection-loss', '--hold', '2s', '--observe', '3s', '--lab-dir', labDir], { TOXIPROXY_URL: url });
       expect(run.code, run.stderr).toBe(0);
       expect(run.stderr).toContain(`Fault proxy: Toxiproxy from TOXIPROXY_URL at ${url}.`);
     } finally {
@@ -119,7 +119,7 @@ describe('fault proxy selection', () => {
     const status = await runCli(['lab', 'status', '--lab-dir', path.join(tempDir('sel-path-lab'), 'lab')], env);
     expect(status.stdout).toContain(`toxiproxy-server from PATH (${shim})`);
     const labDir = path.join(tempDir('sel-path-drill'), 'lab');
-    const run = await runCli(['drill', 'connection-loss', '--variant', 'reset-peer', '--hold', '500ms', '--observe', '3s', '--lab-dir', labDir], env);
+    const run = await runCli(['drill', 'connection-loss', '--variant', 'reset-peer', '--hold', '2s', '--observe', '3s', '--lab-dir', labDir], env);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/Fault proxy: toxiproxy-server from PATH at http:\/\/127\.0\.0\.1:\d+\./);
     expect(await processesMatching('proxy serve --host 127.0.0.1')).toEqual([]);

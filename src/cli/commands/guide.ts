@@ -12,6 +12,24 @@ import { defaultJournalPath } from '../../journal/journal-path.ts';
 import { describeTruncatedTail, readJournal, type JournalRead } from '../../journal/journal-reader.ts';
 import { reportFailure, say, warn } from '../output.ts';
 
+/**
+ * Ink renders only its last frame when the CI or CONTINUOUS_INTEGRATION
+ * variable is set (it reads them once, when loaded). A guided session runs
+ * only on a real terminal, with a person at it, even on a machine where CI
+ * is set: load the UI with those variables hidden, then put them back for
+ * everything else.
+ */
+async function importWithoutCiDetection<T>(load: () => Promise<T>): Promise<T> {
+  const saved = { CI: process.env.CI, CONTINUOUS_INTEGRATION: process.env.CONTINUOUS_INTEGRATION };
+  delete process.env.CI;
+  delete process.env.CONTINUOUS_INTEGRATION;
+  try {
+    return await load();
+  } finally {
+    for (const [key, value] of Object.entries(saved)) if (value !== undefined) process.env[key] = value;
+  }
+}
+
 interface GuideFlags {
   target?: string;
   url?: string;
@@ -162,7 +180,7 @@ export function registerGuide(program: Command, setExit: (code: number) => void)
       let closing: 'quit' | 'interrupted' | 'stopped' = 'interrupted';
       try {
         if (interactive) {
-          const { runGuideUi } = await import('../../ui/run-guide-ui.tsx');
+          const { runGuideUi } = await importWithoutCiDetection(() => import('../../ui/run-guide-ui.tsx'));
           const exit = await runGuideUi(opened.session, prior ? { initialMessage: resumeMessage(prior, opened) } : {});
           if (exit.kind === 'error') {
             reportFailure(exit.error);
