@@ -52,19 +52,19 @@ function ac(url: string, seconds: number, connections: number, requests?: autoca
 }
 
 function mixedRequests(userId: string): autocannon.Request[] {
-  let last = randomUUID();
+  // Each connection reads back the payment it wrote just before (autocannon keeps a context per connection).
   return [
     {
       method: 'POST',
       path: '/payments',
       headers: { 'content-type': 'application/json' },
-      setupRequest: (req: autocannon.Request) => {
-        last = randomUUID();
-        return { ...req, body: JSON.stringify({ id: last, userId, amount: '9.99', currency: 'EUR' }) };
+      setupRequest: (req: autocannon.Request, context: Record<string, unknown>) => {
+        context.id = randomUUID();
+        return { ...req, body: JSON.stringify({ id: context.id, userId, amount: '9.99', currency: 'EUR' }) };
       },
     },
-    { method: 'GET', path: '/', setupRequest: (req: autocannon.Request) => ({ ...req, path: `/payments/${last}` }) },
-  ];
+    { method: 'GET', path: '/', setupRequest: (req: autocannon.Request, context: Record<string, unknown>) => ({ ...req, path: `/payments/${String(context.id)}` }) },
+  ] as autocannon.Request[];
 }
 
 const fmt = (s: Summary, digits = 0) => `${s.min.toFixed(digits)} / ${s.median.toFixed(digits)} / ${s.max.toFixed(digits)}`;
