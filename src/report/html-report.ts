@@ -23,10 +23,12 @@ export interface ChartBin {
 export function binTimeline(timeline: readonly RequestRecord[], originMs: number, binMs = 250): ChartBin[] {
   if (timeline.length === 0) return [];
   const last = Math.max(...timeline.map((r) => r.endAt));
-  const count = Math.max(1, Math.ceil((last - originMs) / binMs));
+  // Whole bins only: a last, partial bin would read as a drop in throughput.
+  const count = Math.max(1, Math.floor((last - originMs) / binMs));
   const bins = Array.from({ length: count }, () => ({ ok: 0, failed: 0, latencies: [] as number[] }));
   for (const r of timeline) {
-    const i = Math.min(count - 1, Math.max(0, Math.floor((r.endAt - originMs) / binMs)));
+    const i = Math.max(0, Math.floor((r.endAt - originMs) / binMs));
+    if (i >= count) continue;
     const bin = bins[i]!;
     if (r.ok) bin.ok++;
     else bin.failed++;
