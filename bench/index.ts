@@ -21,6 +21,10 @@ export const BENCHMARKS: Readonly<Record<string, BenchmarkEntry>> = {
     description: 'the highest request rate the sample service sustains through the proxy, beside the machine ceiling; and the drill load at 1000 req/s',
     run: async (args) => (await import('./load.ts')).runLoadBenchmark(args),
   },
+  restore: {
+    description: 'restore + WAL replay of a generated lab (--gb, default 1 GB) beside a raw cp -a of its data directory (target: ratio ≥ 0.5)',
+    run: async (args) => (await import('./restore.ts')).runRestoreBenchmark(args),
+  },
   suite: {
     description: 'how long `pgdrill drill --all` takes (target: under 3 minutes on 2 cores)',
     run: async (args) => (await import('./suite.ts')).runSuiteBenchmark(args),

@@ -1,8 +1,11 @@
 import { connectionHog } from './connection-hog.ts';
+import { corruptPage } from './corrupt-page.ts';
 import type { Fault } from './fault.ts';
+import { killPrimary } from './kill-primary.ts';
 import { killService } from './kill-service.ts';
 import { latency } from './latency.ts';
 import { lockBlocker } from './lock-blocker.ts';
+import { noFault } from './no-fault.ts';
 import { proxyDown } from './proxy-down.ts';
 import { resetPeer } from './reset-peer.ts';
 
@@ -14,7 +17,10 @@ export const FAULTS: Readonly<Record<string, () => Fault>> = {
   'lock-blocker': () => lockBlocker(),
   'connection-hog': () => connectionHog(),
   'kill-service': () => killService(),
+  'kill-primary': () => killPrimary(),
+  'corrupt-page': () => corruptPage(),
+  none: () => noFault(),
 };
 
 export type { Fault, FaultContext } from './fault.ts';
-export { connectionHog, killService, latency, lockBlocker, proxyDown, resetPeer };
+export { connectionHog, corruptPage, killPrimary, killService, latency, lockBlocker, noFault, proxyDown, resetPeer };

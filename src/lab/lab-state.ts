@@ -10,6 +10,13 @@ const OwnerSchema = z.object({
   mode: z.enum(['persistent', 'ephemeral']),
 });
 
+/** The lab's streaming replica, when `lab up --replica` made one. */
+const ReplicaSchema = z.object({
+  /** Its own loopback port. */
+  port: z.number().int().min(1).max(65535),
+  createdAt: z.string(),
+});
+
 const LabStateSchema = z.object({
   version: z.literal(1),
   labDir: z.string(),
@@ -24,6 +31,8 @@ const LabStateSchema = z.object({
   fixturesLoaded: z.boolean(),
   owner: OwnerSchema.nullable(),
   createdAt: z.string(),
+  /** The streaming replica beside the primary (data in `<serverRoot>/replica`), absent when none. */
+  replica: ReplicaSchema.nullable().optional(),
 });
 
 /**
@@ -32,6 +41,9 @@ const LabStateSchema = z.object({
  * passwords, so the file is written with mode 0600 and never printed.
  */
 export type LabState = z.infer<typeof LabStateSchema>;
+
+/** The replica entry of a lab state. */
+export type LabReplicaState = z.infer<typeof ReplicaSchema>;
 
 /** The owner entry of a lab state. */
 export type LabOwner = z.infer<typeof OwnerSchema>;

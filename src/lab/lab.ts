@@ -7,10 +7,12 @@ import { SERVICE_DATABASES, type Endpoint, type ServiceName, type Target } from 
 import { isProcessAlive } from '../util/process-alive.ts';
 import { registerSecret } from '../util/redact.ts';
 import { runCommand } from '../util/run-command.ts';
+import { sleep } from '../util/sleep.ts';
 import { loadFixtures } from './fixtures.ts';
 import { freePort, isPortFree } from './free-port.ts';
 import { generatePassword, readLabState, writeLabState, type LabOwner, type LabState } from './lab-state.ts';
 import { findPgBinaries, type PgBinaries } from './pg-binaries.ts';
+import { runAsServer } from './server-process.ts';
 import { resolveServerUser, type ServerUser } from './server-user.ts';
 
 /** Where a lab lives and how to talk about it. */
@@ -38,7 +40,48 @@ export interface LabStatus {
   archivedWalFiles: number;
   /** Connections by state from pg_stat_activity, when running. */
   connections: Record<string, number>;
+  /** The streaming replica, when the lab has one. */
+  replica: ReplicaStatus | null;
 }
+
+/**
+ * The lab's streaming replica as `lab status` shows it: where it runs, how
+ * far it has received and replayed the primary's WAL (asked of the
+ * replica), and the primary's view of the stream (`pg_stat_replication`:
+ * write/flush/replay lag and how many bytes of WAL the replica is behind).
+ */
+export interface ReplicaStatus {
+  port: number;
+  dataDir: string;
+  logFile: string;
+  running: boolean;
+  pid: number | undefined;
+  /** `standby` while it replays the primary's WAL; `promoted` once it is a primary of its own. */
+  role: 'standby' | 'promoted';
+  /** pg_last_wal_receive_lsn() / pg_last_wal_replay_lsn() on the replica, when it runs. */
+  receiveLsn: string | null;
+  replayLsn: string | null;
+  /** The primary's pg_stat_replication row for the replica; null when the primary does not see it streaming. */
+  stream: {
+    state: string;
+    /** `async` or `sync` (synchronous_standby_names names it). */
+    syncState: string;
+    sentLsn: string | null;
+    writeLsn: string | null;
+    flushLsn: string | null;
+    replayLsn: string | null;
+    /** Lags in milliseconds as the primary measured them; null when there was nothing recent to measure. */
+    writeLagMs: number | null;
+    flushLagMs: number | null;
+    replayLagMs: number | null;
+    /** WAL bytes between the primary's current position and what the replica flushed / replayed. */
+    flushBytesBehind: number | null;
+    replayBytesBehind: number | null;
+  } | null;
+}
+
+/** The application name the replica streams under (what `synchronous_standby_names` names). */
+export const REPLICA_APPLICATION_NAME = 'pgdrill_replica';
 
 const HOST = '127.0.0.1';
 
@@ -135,13 +178,15 @@ export class Lab implements Target {
   }
 
   /**
-   * Brings the lab up: creates the cluster on first use, reaps a server left
-   * by a killed pgdrill, starts the server when it is not running and loads
-   * the fixtures once. `mode` records who owns the server: `persistent` for
-   * `lab up`, `ephemeral` for a drill that will stop it. Returns whether this
-   * call started the server.
+   * Brings the lab up: creates the cluster on first use, reaps a server (and
+   * replica) left by a killed pgdrill, starts the server when it is not
+   * running and loads the fixtures once. With `replica`, also creates a
+   * streaming replica beside the primary when there is none; a replica the
+   * lab already has is started with it. `mode` records who owns the
+   * server: `persistent` for `lab up`, `ephemeral` for a drill that will
+   * stop it. Returns whether this call started the server (and the replica).
    */
-  async up(mode: LabOwner['mode'] = 'persistent'): Promise<{ started: boolean }> {
+  async up(mode: LabOwner['mode'] = 'persistent', options: { replica?: boolean } = {}): Promise<{ started: boolean; replicaStarted: boolean }> {
     const release = await this.lock();
     try {
       this.pg();
@@ -149,9 +194,11 @@ export class Lab implements Target {
       if (!this.state) await this.create();
       const state = this.requireState();
       let running = await this.isRunning();
-      if (running && state.owner?.mode === 'ephemeral' && state.owner.pid !== process.pid && !isProcessAlive(state.owner.pid)) {
-        this.log(`Reaping a lab server left running by pgdrill process ${state.owner.pid}, which is gone.`);
-        await this.stopServer();
+      const orphaned = state.owner?.mode === 'ephemeral' && state.owner.pid !== process.pid && !isProcessAlive(state.owner.pid);
+      if (orphaned && (running || (await this.isReplicaRunning()))) {
+        this.log(`Reaping a lab server left running by pgdrill process ${state.owner!.pid}, which is gone.`);
+        if (running) await this.stopServer();
+        await this.stopReplica();
         running = false;
       } else if (running && state.owner?.mode === 'ephemeral' && state.owner.pid !== process.pid && mode === 'ephemeral') {
         throw new UserError(
@@ -176,23 +223,43 @@ export class Lab implements Target {
         state.fixturesLoaded = true;
         writeLabState(state);
       }
-      return { started };
+      let replicaStarted = false;
+      if (options.replica && !state.replica) {
+        await this.createReplica();
+        replicaStarted = true;
+      } else if (state.replica && !(await this.isReplicaRunning())) {
+        await this.startReplica();
+        replicaStarted = true;
+      }
+      return { started, replicaStarted };
     } finally {
       release();
     }
   }
 
-  /** Stops the server (fast shutdown). With `purge`, also removes every file of the lab. */
+  /** Stops the server and its replica (fast shutdown, primary first). With `purge`, also removes every file of the lab. */
   async down(options: { purge?: boolean } = {}): Promise<{ stopped: boolean }> {
     const release = await this.lock();
     let stopped = false;
     try {
       if (this.state) {
         this.user = resolveServerUser(this.env);
-        if (await this.isRunning()) {
-          await this.stopServer();
+        // Primary first: at shutdown it sends the replica every WAL record it wrote. The replica
+        // is stopped even when stopping the primary failed.
+        let failure: unknown;
+        try {
+          if (await this.isRunning()) {
+            await this.stopServer();
+            stopped = true;
+          }
+        } catch (error) {
+          failure = error;
+        }
+        if (await this.isReplicaRunning()) {
+          await this.stopReplica();
           stopped = true;
         }
+        if (failure) throw failure;
         this.state.owner = null;
         if (!options.purge) writeLabState(this.state);
       }
@@ -227,7 +294,7 @@ export class Lab implements Target {
   async status(): Promise<LabStatus> {
     const s = this.state;
     if (!s) {
-      return { labDir: this.labDir, exists: false, running: false, pid: undefined, port: undefined, dataDir: undefined, archiveDir: undefined, logFile: undefined, owner: null, pgMajor: undefined, archivedWalFiles: 0, connections: {} };
+      return { labDir: this.labDir, exists: false, running: false, pid: undefined, port: undefined, dataDir: undefined, archiveDir: undefined, logFile: undefined, owner: null, pgMajor: undefined, archivedWalFiles: 0, connections: {}, replica: null };
     }
     this.user = resolveServerUser(this.env);
     const running = await this.isRunning();
@@ -246,7 +313,43 @@ export class Lab implements Target {
         if (state) connections[state] = Number(count);
       }
     }
-    return { labDir: this.labDir, exists: true, running, pid: running ? this.postmasterPid() : undefined, port: s.port, dataDir: p.dataDir, archiveDir: p.archiveDir, logFile: p.logFile, owner: s.owner, pgMajor: s.pgMajor, archivedWalFiles, connections };
+    const replica = s.replica ? await this.replicaStatus(running) : null;
+    return { labDir: this.labDir, exists: true, running, pid: running ? this.postmasterPid() : undefined, port: s.port, dataDir: p.dataDir, archiveDir: p.archiveDir, logFile: p.logFile, owner: s.owner, pgMajor: s.pgMajor, archivedWalFiles, connections, replica };
+  }
+
+  private async replicaStatus(primaryRunning: boolean): Promise<ReplicaStatus> {
+    const r = this.requireReplica();
+    const rp = this.replicaPaths;
+    const running = await this.isReplicaRunning();
+    const role = existsSync(path.join(rp.dataDir, 'standby.signal')) ? 'standby' : 'promoted';
+    let receiveLsn: string | null = null;
+    let replayLsn: string | null = null;
+    if (running) {
+      try {
+        const [recv, replay] = (await this.replicaPsql('postgres', 'SELECT pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()')).trim().split('|');
+        receiveLsn = recv || null;
+        replayLsn = replay || null;
+      } catch {
+        // starting up or shutting down: positions unknown
+      }
+    }
+    let stream: ReplicaStatus['stream'] = null;
+    if (primaryRunning) {
+      const ms = (col: string) => `round(extract(epoch FROM ${col}) * 1000, 3)`;
+      const out = (
+        await this.psql(
+          'postgres',
+          `SELECT state, sync_state, sent_lsn, write_lsn, flush_lsn, replay_lsn, ${ms('write_lag')}, ${ms('flush_lag')}, ${ms('replay_lag')}, pg_wal_lsn_diff(pg_current_wal_lsn(), flush_lsn), pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn) FROM pg_stat_replication WHERE application_name = '${REPLICA_APPLICATION_NAME}' LIMIT 1`,
+        )
+      ).trim();
+      if (out) {
+        const f = out.split('|');
+        const text = (i: number) => (f[i] ? f[i]! : null);
+        const num = (i: number) => (f[i] ? Number(f[i]) : null);
+        stream = { state: f[0]!, syncState: f[1]!, sentLsn: text(2), writeLsn: text(3), flushLsn: text(4), replayLsn: text(5), writeLagMs: num(6), flushLagMs: num(7), replayLagMs: num(8), flushBytesBehind: num(9), replayBytesBehind: num(10) };
+      }
+    }
+    return { port: r.port, dataDir: rp.dataDir, logFile: rp.logFile, running, pid: running ? pidFile(rp.dataDir) : undefined, role, receiveLsn, replayLsn, stream };
   }
 
   /** Runs one SQL text through psql as the superuser and returns its unaligned, tuples-only output. */
@@ -258,8 +361,15 @@ export class Lab implements Target {
   /** True when the lab's postmaster is running (asked of pg_ctl, as the server user). */
   async isRunning(): Promise<boolean> {
     if (!this.state || !existsSync(this.paths.dataDir)) return false;
+    return this.pgCtlStatus(this.paths.dataDir);
+  }
+
+  private async pgCtlStatus(dataDir: string): Promise<boolean> {
+    // A killed postmaster reparented to a PID 1 that does not reap stays a zombie, which pg_ctl counts as running.
+    const pid = pidFile(dataDir);
+    if (pid !== undefined && !isProcessAlive(pid)) return false;
     try {
-      await this.asServer(this.pg().bin('pg_ctl'), ['status', '-D', this.paths.dataDir], 15_000);
+      await this.asServer(this.pg().bin('pg_ctl'), ['status', '-D', dataDir], 15_000);
       return true;
     } catch (error) {
       if (error instanceof CommandError && error.exitCode === 3) return false;
@@ -270,12 +380,124 @@ export class Lab implements Target {
 
   /** PID of the postmaster, from postmaster.pid. */
   postmasterPid(): number | undefined {
+    return pidFile(this.paths.dataDir);
+  }
+
+  /** The replica's recorded place, or null when the lab has none. */
+  get replica(): { port: number; dataDir: string; logFile: string } | null {
+    const r = this.state?.replica;
+    return r ? { port: r.port, ...this.replicaPaths } : null;
+  }
+
+  /** Paths of the replica's own files (its socket shares the primary's directory). */
+  get replicaPaths(): { dataDir: string; logFile: string; passFile: string } {
+    const root = this.requireState().serverRoot;
+    return { dataDir: path.join(root, 'replica'), logFile: path.join(root, 'log', 'replica.log'), passFile: path.join(root, 'replica.pgpass') };
+  }
+
+  /** Where the replica listens (direct). */
+  get replicaEndpoint(): Endpoint {
+    return { host: HOST, port: this.requireReplica().port };
+  }
+
+  /** Superuser connection URL to `database` on the replica (carries the password: never print unredacted). */
+  replicaAdminUrl(database: string): string {
+    const s = this.requireState();
+    return `postgres://${s.superuser}:${encodeURIComponent(s.superuserPassword)}@${HOST}:${this.requireReplica().port}/${database}`;
+  }
+
+  /** Environment for libpq programs connecting to the replica as the lab's superuser. */
+  replicaClientEnv(): NodeJS.ProcessEnv {
+    return { ...this.clientEnv(), PGPORT: String(this.requireReplica().port) };
+  }
+
+  /** Runs SQL through psql on the replica as the superuser (unaligned, tuples only). */
+  async replicaPsql(database: string, sql: string): Promise<string> {
+    const out = await runCommand(this.pg().bin('psql'), ['-X', '-v', 'ON_ERROR_STOP=1', '-A', '-t', '-d', database], { env: this.replicaClientEnv(), input: sql, timeoutMs: 60_000 });
+    return out.stdout;
+  }
+
+  /** True when the replica's postmaster runs (asked of pg_ctl, as the server user). */
+  async isReplicaRunning(): Promise<boolean> {
+    if (!this.state?.replica || !existsSync(this.replicaPaths.dataDir)) return false;
+    return this.pgCtlStatus(this.replicaPaths.dataDir);
+  }
+
+  /** PID of the replica's postmaster, when it has a postmaster.pid. */
+  replicaPid(): number | undefined {
+    return this.state?.replica ? pidFile(this.replicaPaths.dataDir) : undefined;
+  }
+
+  /**
+   * Makes the primary wait for the replica at every commit
+   * (`synchronous_standby_names` naming it, `synchronous_commit = on`):
+   * a write is acknowledged only once the replica has flushed it, so a
+   * failover loses nothing acknowledged. Written into pgdrill.conf and
+   * reloaded, never persisted: the next start of the server forgets it, so
+   * a lab is never left waiting for a replica that is gone. With `on`,
+   * waits until the primary reports the replica as `sync`.
+   */
+  async setSynchronousReplica(on: boolean, timeoutMs = 15_000): Promise<void> {
+    const release = await this.lock();
     try {
-      const first = readFileSync(path.join(this.paths.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0];
-      const pid = Number(first);
-      return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-    } catch {
-      return undefined;
+      if (on) this.requireReplica();
+      this.writeServerConfig(on ? { synchronous_standby_names: REPLICA_APPLICATION_NAME, synchronous_commit: 'on' } : {});
+      await this.psql('postgres', 'SELECT pg_reload_conf()');
+    } finally {
+      release();
+    }
+    if (!on) return;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const state = (await this.psql('postgres', `SELECT sync_state FROM pg_stat_replication WHERE application_name = '${REPLICA_APPLICATION_NAME}'`)).trim();
+      if (state === 'sync') return;
+      if (Date.now() > deadline) {
+        throw new UserError(`The replica did not become synchronous within ${Math.round(timeoutMs / 1000)} s (the primary reports it as "${state || 'not streaming'}").`, `Read the replica's log (${this.replicaPaths.logFile}) and \`pgdrill lab status\`.`);
+      }
+      await sleep(100);
+    }
+  }
+
+  /**
+   * After a failover: makes the promoted replica the lab's primary. The old
+   * primary must be down (it was lost); its data directory is kept aside
+   * (`keepOld`, returned) or removed, the replica's data directory moves into
+   * the primary's place and starts on the lab's port with the lab's
+   * settings (archiving into the lab's archive), and the lab no longer has
+   * a replica (`lab up --replica` makes a new one from the new primary).
+   */
+  async adoptPromotedReplica(options: { keepOld?: boolean } = {}): Promise<{ oldDataDir: string | null }> {
+    const release = await this.lock();
+    try {
+      const state = this.requireState();
+      this.requireReplica();
+      const rp = this.replicaPaths;
+      if (existsSync(path.join(rp.dataDir, 'standby.signal'))) {
+        throw new UserError('The lab\'s replica is still a standby: promote it before making it the primary.', 'Promote it (SELECT pg_promote() on the replica, or the primary-failover runbook), then try again.');
+      }
+      if (await this.isRunning()) {
+        throw new UserError(`The lab's old primary still runs (pid ${this.postmasterPid()}): two primaries would diverge.`, 'Stop the old primary (`pg_ctl stop -D <data directory>`) before making the promoted replica the lab\'s primary.');
+      }
+      if (await this.isReplicaRunning()) await this.stopCluster(rp.dataDir);
+      state.replica = null;
+      writeLabState(state);
+      // The old primary's stale postmaster.pid goes with its data directory.
+      return await this.adoptLocked(rp.dataDir, options);
+    } finally {
+      release();
+    }
+  }
+
+  /** Starts the lab's primary again when it is not running (after a crash), keeping its owner. */
+  async ensurePrimaryRunning(): Promise<boolean> {
+    const release = await this.lock();
+    try {
+      this.requireState();
+      if (await this.isRunning()) return false;
+      await this.startServer();
+      return true;
+    } finally {
+      release();
     }
   }
 
@@ -292,41 +514,61 @@ export class Lab implements Target {
     const release = await this.lock();
     try {
       const state = this.requireState();
-      const p = this.paths;
-      if (await this.isRunning()) await this.stopServer();
-      let oldDataDir: string | null = null;
-      if (existsSync(p.dataDir)) {
-        if (options.keepOld) {
-          oldDataDir = `${p.dataDir}.replaced-${new Date().toISOString().replace(/[-:.]/g, '')}`;
-          renameSync(p.dataDir, oldDataDir);
-        } else {
-          rmSync(p.dataDir, { recursive: true, force: true });
-        }
+      if (state.replica) {
+        // The replica followed the cluster being replaced; it cannot follow the adopted one's history.
+        if (await this.isReplicaRunning()) await this.stopCluster(this.replicaPaths.dataDir);
+        rmSync(this.replicaPaths.dataDir, { recursive: true, force: true });
+        state.replica = null;
+        writeLabState(state);
+        this.log('The replica followed the replaced cluster and was removed; `pgdrill lab up --replica` makes a new one.');
       }
-      renameSync(newDataDir, p.dataDir);
-      chmodSync(p.dataDir, 0o700);
-      this.chownToServer(p.dataDir);
-      const walDir = path.join(p.dataDir, 'pg_wal');
-      for (const f of readdirSync(walDir).filter((n) => /^[0-9A-F]{8}\.history$/.test(n))) {
-        const to = path.join(p.archiveDir, f);
-        if (!existsSync(to)) {
-          copyFileSync(path.join(walDir, f), to);
-          this.chownToServer(to);
-        }
-      }
-      state.owner ??= { pid: process.pid, mode: 'persistent' };
-      writeLabState(state);
-      await this.startServer();
-      writeLabState(state);
-      return { oldDataDir };
+      return await this.adoptLocked(newDataDir, options);
     } finally {
       release();
     }
   }
 
+  private async adoptLocked(newDataDir: string, options: { keepOld?: boolean }): Promise<{ oldDataDir: string | null }> {
+    const state = this.requireState();
+    const p = this.paths;
+    if (await this.isRunning()) await this.stopServer();
+    let oldDataDir: string | null = null;
+    if (existsSync(p.dataDir)) {
+      if (options.keepOld) {
+        oldDataDir = `${p.dataDir}.replaced-${new Date().toISOString().replace(/[-:.]/g, '')}`;
+        renameSync(p.dataDir, oldDataDir);
+      } else {
+        rmSync(p.dataDir, { recursive: true, force: true });
+      }
+    }
+    renameSync(newDataDir, p.dataDir);
+    chmodSync(p.dataDir, 0o700);
+    this.chownToServer(p.dataDir);
+    rmSync(path.join(p.dataDir, 'standby.signal'), { force: true });
+    const walDir = path.join(p.dataDir, 'pg_wal');
+    for (const f of readdirSync(walDir).filter((n) => /^[0-9A-F]{8}\.history$/.test(n))) {
+      const to = path.join(p.archiveDir, f);
+      if (!existsSync(to)) {
+        copyFileSync(path.join(walDir, f), to);
+        this.chownToServer(to);
+      }
+    }
+    state.owner ??= { pid: process.pid, mode: 'persistent' };
+    writeLabState(state);
+    await this.startServer();
+    writeLabState(state);
+    return { oldDataDir };
+  }
+
   private requireState(): LabState {
     if (!this.state) throw new UserError(`There is no lab in ${this.labDir}.`, 'Run `pgdrill lab up` first.');
     return this.state;
+  }
+
+  private requireReplica(): NonNullable<LabState['replica']> {
+    const r = this.requireState().replica;
+    if (!r) throw new UserError(`The lab in ${this.labDir} has no replica.`, 'Create one with `pgdrill lab up --replica`.');
+    return r;
   }
 
   private registerSecrets(state: LabState): void {
@@ -411,19 +653,20 @@ export class Lab implements Target {
     writeLabState(state);
   }
 
-  private writeServerConfig(): void {
-    const s = this.requireState();
+  /** The settings every lab server runs with (the primary, and the replica on its own port). */
+  private serverSettings(port: number): Record<string, string | number> {
     const p = this.paths;
     const archiveCommand = `test ! -f "${p.archiveDir}/%f" && cp "%p" "${p.archiveDir}/%f.tmp" && mv "${p.archiveDir}/%f.tmp" "${p.archiveDir}/%f"`;
-    const settings: Record<string, string | number> = {
+    return {
       listen_addresses: HOST,
-      port: s.port,
+      port,
       unix_socket_directories: p.socketDir,
       max_connections: 100,
       superuser_reserved_connections: 3,
       statement_timeout: '30s',
       idle_in_transaction_session_timeout: '30s',
       wal_level: 'replica',
+      // A standby does not archive with archive_mode = on; once promoted it archives its own WAL here.
       archive_mode: 'on',
       archive_command: archiveCommand,
       archive_timeout: '60s',
@@ -433,12 +676,111 @@ export class Lab implements Target {
       log_line_prefix: '%m [%p] %q%u@%d ',
       log_min_messages: 'warning',
     };
+  }
+
+  private writeConfigFile(dataDir: string, settings: Record<string, string | number>): void {
     const body = Object.entries(settings)
       .map(([k, v]) => `${k} = ${typeof v === 'number' ? v : sqlLiteral(v)}`)
       .join('\n');
-    const file = path.join(p.dataDir, 'pgdrill.conf');
+    const file = path.join(dataDir, 'pgdrill.conf');
     writeFileSync(file, `# Written by pgdrill at every start; edits are overwritten.\n${body}\n`, { mode: 0o600 });
     this.chownToServer(file);
+  }
+
+  private writeServerConfig(extra: Record<string, string | number> = {}): void {
+    this.writeConfigFile(this.paths.dataDir, { ...this.serverSettings(this.requireState().port), ...extra });
+  }
+
+  private writeReplicaConfig(): void {
+    const s = this.requireState();
+    const r = this.requireReplica();
+    const rp = this.replicaPaths;
+    this.writeConfigFile(rp.dataDir, {
+      ...this.serverSettings(r.port),
+      primary_conninfo: `host=${HOST} port=${s.port} user=${s.superuser} passfile=${rp.passFile} application_name=${REPLICA_APPLICATION_NAME} connect_timeout=5`,
+      hot_standby_feedback: 'on',
+      wal_receiver_status_interval: '1s',
+    });
+  }
+
+  /**
+   * Creates the streaming replica: a `pg_basebackup` of the running primary
+   * (WAL streamed alongside) into `<serverRoot>/replica`, run as the server
+   * user; `standby.signal`, `primary_conninfo` with a password file (mode
+   * 0600, never in a command line or the config), hot standby on its own
+   * free loopback port.
+   */
+  private async createReplica(): Promise<void> {
+    const state = this.requireState();
+    const rp = this.replicaPaths;
+    rmSync(rp.dataDir, { recursive: true, force: true });
+    writeFileSync(rp.passFile, `*:*:*:${state.superuser}:${state.superuserPassword.replace(/([\\:])/g, '\\$1')}\n`, { mode: 0o600 });
+    this.chownToServer(rp.passFile);
+    this.log(`Creating a streaming replica in ${rp.dataDir} (pg_basebackup of the primary).`);
+    const env = { PGHOST: HOST, PGPORT: String(state.port), PGUSER: state.superuser, PGPASSFILE: rp.passFile, PGCONNECT_TIMEOUT: '5' };
+    try {
+      await runAsServer(this.serverUser(), this.pg().bin('pg_basebackup'), ['-D', rp.dataDir, '-X', 'stream', '-c', 'fast', '--no-sync', '-l', 'pgdrill replica'], { env, timeoutMs: 30 * 60_000 });
+    } catch (error) {
+      rmSync(rp.dataDir, { recursive: true, force: true });
+      throw new UserError(`pg_basebackup could not copy the primary for the replica: ${error instanceof CommandError ? error.stderrTail.trim() : String(error)}`, 'Check that the disk has room and the primary accepts replication connections (`pgdrill lab status`).');
+    }
+    // Settings made on the primary with ALTER SYSTEM (synchronous_standby_names above all) are not the replica's.
+    const auto = path.join(rp.dataDir, 'postgresql.auto.conf');
+    if (existsSync(auto)) writeFileSync(auto, readFileSync(auto, 'utf8').split('\n').filter((l) => !/^\s*(synchronous_standby_names|primary_conninfo|primary_slot_name)\b/.test(l)).join('\n'));
+    writeFileSync(path.join(rp.dataDir, 'standby.signal'), '');
+    this.chownToServer(path.join(rp.dataDir, 'standby.signal'));
+    chmodSync(rp.dataDir, 0o700);
+    state.replica = { port: await freePort(HOST), createdAt: new Date().toISOString() };
+    writeLabState(state);
+    await this.startReplica();
+  }
+
+  private async startReplica(): Promise<void> {
+    const s = this.requireState();
+    const r = this.requireReplica();
+    const rp = this.replicaPaths;
+    if (!existsSync(path.join(rp.dataDir, 'PG_VERSION'))) {
+      throw new UserError(`The lab's replica has no data directory (${rp.dataDir} is missing or empty).`, 'Run `pgdrill lab down --purge` and `pgdrill lab up --replica` to recreate the lab, or remove the replica entry by recreating the lab.');
+    }
+    if (!(await isPortFree(r.port, HOST))) {
+      const port = await freePort(HOST);
+      this.log(`Port ${r.port} is taken by another program; the replica moves to port ${port}.`);
+      r.port = port;
+      writeLabState(s);
+    }
+    this.writeReplicaConfig();
+    removeStalePidFile(rp.dataDir);
+    removeStaleSocketLock(this.paths.socketDir, r.port);
+    this.log(`Starting the replica on ${HOST}:${r.port}.`);
+    try {
+      await this.asServer(this.pg().bin('pg_ctl'), ['start', '-D', rp.dataDir, '-l', rp.logFile, '-w', '-t', '60', '-s']);
+    } catch (error) {
+      let tail = '';
+      try {
+        tail = readFileSync(rp.logFile, 'utf8').split('\n').slice(-8).join('\n');
+      } catch {
+        // no log
+      }
+      throw new UserError(
+        `The lab's replica did not start: ${error instanceof Error ? error.message : String(error)}${tail ? `\nLast lines of ${rp.logFile}:\n${tail}` : ''}`,
+        'Read the replica log named above; `pgdrill lab down --purge` then `pgdrill lab up --replica` recreates the lab.',
+      );
+    }
+  }
+
+  private async stopReplica(): Promise<void> {
+    if (!this.state?.replica || !(await this.isReplicaRunning())) return;
+    this.log('Stopping the replica.');
+    await this.stopCluster(this.replicaPaths.dataDir);
+  }
+
+  private async stopCluster(dataDir: string): Promise<void> {
+    const pgCtl = this.pg().bin('pg_ctl');
+    try {
+      await this.asServer(pgCtl, ['stop', '-D', dataDir, '-m', 'fast', '-w', '-t', '60', '-s']);
+    } catch {
+      await this.asServer(pgCtl, ['stop', '-D', dataDir, '-m', 'immediate', '-w', '-t', '30', '-s']);
+    }
   }
 
   private async startServer(): Promise<void> {
@@ -450,6 +792,8 @@ export class Lab implements Target {
     }
     this.writeServerConfig();
     const p = this.paths;
+    removeStalePidFile(p.dataDir);
+    removeStaleSocketLock(p.socketDir, s.port);
     this.log(`Starting PostgreSQL on ${HOST}:${s.port}.`);
     try {
       await this.asServer(this.pg().bin('pg_ctl'), ['start', '-D', p.dataDir, '-l', p.logFile, '-w', '-t', '60', '-s']);
@@ -468,13 +812,8 @@ export class Lab implements Target {
   }
 
   private async stopServer(): Promise<void> {
-    const pgCtl = this.pg().bin('pg_ctl');
     this.log('Stopping PostgreSQL.');
-    try {
-      await this.asServer(pgCtl, ['stop', '-D', this.paths.dataDir, '-m', 'fast', '-w', '-t', '60', '-s']);
-    } catch {
-      await this.asServer(pgCtl, ['stop', '-D', this.paths.dataDir, '-m', 'immediate', '-w', '-t', '30', '-s']);
-    }
+    await this.stopCluster(this.paths.dataDir);
   }
 
   /** A cross-process lock on the lab directory, so two pgdrill processes never start two servers. */
@@ -510,6 +849,40 @@ export class Lab implements Target {
         await new Promise((r) => setTimeout(r, 100));
       }
     }
+  }
+}
+
+/** PID recorded in a data directory's postmaster.pid, if any. */
+function pidFile(dataDir: string): number | undefined {
+  return readPidLine(path.join(dataDir, 'postmaster.pid'));
+}
+
+/**
+ * Removes postmaster.pid when the postmaster it names has exited but is a
+ * zombie (PostgreSQL itself treats a zombie's pid as a live postmaster and
+ * refuses to start). A pid that is really alive is left alone.
+ */
+function removeStalePidFile(dataDir: string): void {
+  const pid = pidFile(dataDir);
+  if (pid !== undefined && !isProcessAlive(pid)) rmSync(path.join(dataDir, 'postmaster.pid'), { force: true });
+}
+
+/** The same for the Unix socket lock file of `port` (and its socket) in the lab's socket directory. */
+function removeStaleSocketLock(socketDir: string, port: number): void {
+  const lock = path.join(socketDir, `.s.PGSQL.${port}.lock`);
+  const pid = readPidLine(lock);
+  if (pid !== undefined && !isProcessAlive(pid)) {
+    rmSync(lock, { force: true });
+    rmSync(path.join(socketDir, `.s.PGSQL.${port}`), { force: true });
+  }
+}
+
+function readPidLine(file: string): number | undefined {
+  try {
+    const pid = Math.abs(Number(readFileSync(file, 'utf8').split('\n')[0]));
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
   }
 }
 

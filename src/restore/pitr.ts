@@ -157,7 +157,7 @@ function quoteIdent(name: string): string {
 }
 
 /** Pipes `psql -c COPY ... TO STDOUT` of one cluster into a psql session of another; resolves with the receiver's stdout. */
-function pipeCopy(psql: string, from: { env: NodeJS.ProcessEnv; sql: string }, to: { env: NodeJS.ProcessEnv; commands: string[] }): Promise<string> {
+export function pipeCopy(psql: string, from: { env: NodeJS.ProcessEnv; sql: string }, to: { env: NodeJS.ProcessEnv; commands: string[] }): Promise<string> {
   return new Promise((resolve, reject) => {
     const sender = spawn(psql, ['-X', '-v', 'ON_ERROR_STOP=1', '-c', from.sql], { env: from.env, stdio: ['ignore', 'pipe', 'pipe'] });
     const receiver = spawn(psql, ['-X', '-v', 'ON_ERROR_STOP=1', '-A', '-t', ...to.commands.flatMap((c) => ['-c', c])], { env: to.env, stdio: ['pipe', 'pipe', 'pipe'] });

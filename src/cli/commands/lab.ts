@@ -12,10 +12,13 @@ export function registerLab(program: Command): void {
     .command('up')
     .description('create (first time) and start the lab; idempotent')
     .option(...labDirOption)
-    .action(async (flags: { labDir?: string }) => {
+    .option('--replica', 'also run a streaming replica (hot standby) beside the primary, on its own port')
+    .action(async (flags: { labDir?: string; replica?: boolean }) => {
       const l = new Lab({ labDir: flags.labDir, log: (line) => warn(`· ${line}`) });
-      const { started } = await l.up('persistent');
+      const { started, replicaStarted } = await l.up('persistent', { replica: flags.replica });
       say(`${started ? 'Lab is up' : 'Lab was already up'}: PostgreSQL ${l.pg().major} on ${l.endpoint.host}:${l.endpoint.port}, lab directory ${l.labDir}.`);
+      const r = l.replica;
+      if (r) say(`${replicaStarted ? 'Replica is up' : 'Replica was already up'}: streaming hot standby on ${l.replicaEndpoint.host}:${r.port}, data directory ${r.dataDir}.`);
       say(`Databases: auth_db, payments_db, admin_db, profile_db. Superuser connection: ${l.adminUrl('postgres')}`);
     });
 
@@ -45,13 +48,27 @@ export function registerLab(program: Command): void {
       say(`server log      ${s.logFile}`);
       say(`fault proxy     ${faultProxy}`);
       if (s.running) say(`connections     ${Object.entries(s.connections).map(([k, v]) => `${k}: ${v}`).join(', ') || 'none'}`);
+      const r = s.replica;
+      if (r) {
+        const what = r.role === 'promoted' ? 'promoted (a primary of its own: not following the lab primary)' : 'hot standby';
+        say(`replica         ${r.running ? `running (pid ${r.pid})` : 'stopped'}, ${what}, on 127.0.0.1:${r.port}`);
+        say(`replica data    ${r.dataDir} (log ${r.logFile})`);
+        if (r.running && r.role === 'standby') say(`replica WAL     received ${r.receiveLsn ?? '—'}, replayed ${r.replayLsn ?? '—'}`);
+        if (r.stream) {
+          const lag = (v: number | null) => (v === null ? '0 ms (idle)' : `${v.toFixed(1)} ms`);
+          const bytes = (v: number | null) => (v === null ? '—' : `${v} bytes`);
+          say(`replication     ${r.stream.state}, ${r.stream.syncState}; lag write ${lag(r.stream.writeLagMs)}, flush ${lag(r.stream.flushLagMs)}, replay ${lag(r.stream.replayLagMs)}; behind: flush ${bytes(r.stream.flushBytesBehind)}, replay ${bytes(r.stream.replayBytesBehind)}`);
+        } else if (s.running && r.role === 'standby') {
+          say('replication     not streaming (the primary does not see the replica)');
+        }
+      }
     });
 
   lab
     .command('down')
-    .description('stop the lab; removes nothing unless --purge')
+    .description('stop the lab (and its replica); removes nothing unless --purge')
     .option(...labDirOption)
-    .option('--purge', 'also delete the lab: data directory, WAL archive, state')
+    .option('--purge', 'also delete the lab: data directory, replica, WAL archive, state')
     .action(async (flags: { labDir?: string; purge?: boolean }) => {
       const l = new Lab({ labDir: flags.labDir, log: (line) => warn(`· ${line}`) });
       const { stopped } = await l.down({ purge: flags.purge });

@@ -1,0 +1,159 @@
+import { defineRunbook, type StepContext } from '../src/core/runbook.ts';
+import { findDamagedBlocks, repairDamagedBlocks, blocksCondition, type DamagedBlock } from '../src/restore/page-repair.ts';
+import { archiveCurrentWal, restoreSideCluster, type SideCluster } from '../src/restore/pitr.ts';
+import { requireLab } from '../src/restore/guard.ts';
+import { verifyServiceStep } from '../src/steps/common-steps.ts';
+import { runCommand } from '../src/util/run-command.ts';
+
+const DATABASE = 'payments_db';
+const SCHEMA = 'public';
+const TABLE = 'payments';
+
+/** What the steps of one run found and built, keyed by lab directory (steps run one after another). */
+const session = new Map<string, { damaged?: DamagedBlock[]; side?: SideCluster; sideRows?: number }>();
+
+function state(ctx: StepContext) {
+  const key = ctx.lab?.labDir ?? ctx.target.name;
+  let s = session.get(key);
+  if (!s) session.set(key, (s = {}));
+  return s;
+}
+
+/**
+ * Recovery runbook for the seed's "Single table corrupted" when the damage
+ * is on disk (checksum failures): confirm it and find every damaged block,
+ * restore the lab to just now in a side cluster (base backup + archived
+ * WAL: the WAL holds the pages as PostgreSQL wrote them), put the rows of
+ * the damaged blocks back into the live table, and check.
+ */
+export default defineRunbook({
+  id: 'table-corruption',
+  title: 'A table page is corrupted on disk',
+  summary:
+    'Use when reads of a table fail with "invalid page in block N" or "page verification failed" (data checksums), and the rest of the database is fine. Do not restore the whole database over the live one: that loses every write since the backup. Rebuild the damaged pages from the backup and the WAL archive in a side cluster and put their rows back; then find out why the storage corrupted data.',
+  steps: [
+    {
+      id: 'detect-corruption',
+      title: 'Confirm the corruption: checksum failures and pg_amcheck',
+      why: 'The service sees errors; the server says why. pg_stat_database counts checksum failures, and pg_amcheck reads every page of the table: a page that fails its checksum is damaged on disk, not a bug in a query.',
+      expect: 'Checksum failures in payments_db, and pg_amcheck naming the damaged block of payments.',
+      command: { kind: 'shell', text: `psql -c "SELECT checksum_failures, checksum_last_failure FROM pg_stat_database WHERE datname = '${DATABASE}'"; pg_amcheck --install-missing -d ${DATABASE} -t ${SCHEMA}.${TABLE}` },
+      timeoutMs: 120_000,
+      async verify(ctx) {
+        const [stats] = await ctx.sql('postgres', `SELECT checksum_failures::int AS failures, checksum_last_failure::text AS last FROM pg_stat_database WHERE datname = $1`, [DATABASE]);
+        const failures = Number(stats?.failures ?? 0);
+        let amcheck: string;
+        try {
+          const out = await runCommand(ctx.pgBin('pg_amcheck'), ['--install-missing', '-d', DATABASE, '-t', `${SCHEMA}.${TABLE}`], { env: ctx.target.clientEnv(), timeoutMs: 110_000 });
+          amcheck = out.stdout.trim() || 'no corruption reported';
+        } catch (error) {
+          const e = error as { stderrTail?: string; message: string };
+          amcheck = (e.stderrTail ?? e.message).trim().split('\n').filter(Boolean).slice(-3).join(' | ');
+        }
+        const detail = `${DATABASE}: ${failures} checksum failure(s)${stats?.last ? ` (last at ${String(stats.last)})` : ''}; pg_amcheck ${SCHEMA}.${TABLE}: ${amcheck}`;
+        ctx.output(detail);
+        return { ok: failures > 0 || /invalid page|checksum|corrupt/i.test(amcheck), detail };
+      },
+    },
+    {
+      id: 'locate-damaged-blocks',
+      title: 'Find every damaged block of the table',
+      why: 'pg_amcheck stops at the first unreadable page; the repair needs them all. Reading the table one block at a time (a TID range scan per block) names each block that fails.',
+      expect: 'The numbers of the damaged blocks and the error each read gets; usually one or a few.',
+      command: { kind: 'sql', database: DATABASE, text: `SELECT count(*) FROM ${TABLE} WHERE ctid >= '(N,0)' AND ctid < '(N+1,0)'  -- for every block N, in its own subtransaction` },
+      timeoutMs: 10 * 60_000,
+      async run(ctx) {
+        const lab = requireLab(ctx, 'scan the table');
+        session.delete(lab.labDir);
+        const found = await findDamagedBlocks(lab, DATABASE, SCHEMA, TABLE);
+        state(ctx).damaged = found.blocks;
+        ctx.output(`${found.blocks.length} of ${found.totalBlocks} blocks of ${SCHEMA}.${TABLE} (${found.relationPath}) cannot be read`);
+        for (const b of found.blocks.slice(0, 20)) ctx.output(`block ${b.block}: ${b.error}`);
+      },
+      async verify(ctx) {
+        const damaged = state(ctx).damaged ?? [];
+        const first = damaged[0];
+        return { ok: damaged.length > 0, detail: damaged.length ? `${damaged.length} damaged block(s): ${damaged.map((b) => b.block).join(', ')}; block ${first!.block}: ${first!.error}` : `every block of ${TABLE} reads: nothing to repair` };
+      },
+    },
+    {
+      id: 'archive-wal',
+      title: 'Close and archive the current WAL segment',
+      why: 'The side cluster replays the archive to its end; the newest writes are still in the segment being written (archive_timeout is 60 s). Switching segments makes the archiver copy it now.',
+      expect: 'A segment name, and that segment present in the WAL archive.',
+      command: { kind: 'sql', database: 'postgres', text: 'SELECT pg_walfile_name(pg_switch_wal())' },
+      timeoutMs: 45_000,
+      async run(ctx) {
+        const lab = requireLab(ctx, 'archive WAL');
+        ctx.output(`archived ${await archiveCurrentWal(lab)}`);
+      },
+    },
+    {
+      id: 'restore-side-cluster',
+      title: 'Restore the lab to just now, into a side cluster',
+      why: 'The damage is only in the data file; the WAL archive holds the pages as PostgreSQL wrote them. The newest base backup with every archived segment replayed rebuilds the table, block for block, in a cluster beside the live one.',
+      expect: 'A side cluster on its own port, promoted at the end of the archive, where the damaged blocks read.',
+      command: { kind: 'action', text: "copy the newest base backup, restore_command = 'cp <archive>/%f %p', recovery to the end of the archive, start on a free port" },
+      manual: 'Restore the latest snapshot or base backup to a new instance with point-in-time recovery to the latest restorable time (RDS: restore-db-instance-to-point-in-time --use-latest-restorable-time).',
+      timeoutMs: 15 * 60_000,
+      async run(ctx) {
+        const lab = requireLab(ctx, 'restore a side cluster');
+        const s = state(ctx);
+        if (!s.damaged?.length) throw new Error('no damaged block was found (step locate-damaged-blocks)');
+        s.side = await restoreSideCluster(lab, { kind: 'end' }, { name: 'table-corruption-side', log: (l) => ctx.output(l) });
+        const r = s.side.cluster.report!;
+        ctx.output(`side cluster on port ${s.side.cluster.port}: ${r.stopLine ?? `recovered to ${r.endLsn}`}; restore took ${(r.totalMs / 1000).toFixed(1)} s`);
+        const [row] = await s.side.cluster.query(DATABASE, `SELECT count(*)::bigint AS n FROM ${SCHEMA}.${TABLE} WHERE ${blocksCondition(s.damaged.map((b) => b.block))}`);
+        s.sideRows = Number(row?.n);
+        ctx.output(`the damaged blocks hold ${s.sideRows} rows in the side cluster`);
+      },
+      async verify(ctx) {
+        const s = state(ctx);
+        return { ok: (s.sideRows ?? 0) > 0, detail: `${s.sideRows ?? 0} rows of the damaged blocks read in the side cluster` };
+      },
+    },
+    {
+      id: 'repair-table',
+      title: `Rewrite ${TABLE} without the damaged pages and put their rows back`,
+      why: 'In one transaction: zero_damaged_pages lets a rewrite of the table (CLUSTER on its primary key) skip the unreadable pages, the damaged file is replaced by a new one, and the rows of the damaged blocks are copied from the side cluster. Readers never see the rows missing; writes wait for the table lock (seconds). Runs as superuser.',
+      expect: `Every row of the damaged blocks present in the live ${TABLE} again, and no block left that fails to read.`,
+      command: { kind: 'action', text: `BEGIN; SET LOCAL zero_damaged_pages = on; CLUSTER ${TABLE} USING payments_pkey; \\copy rows of the damaged blocks from the side cluster; INSERT ... ON CONFLICT DO NOTHING; COMMIT` },
+      manual: `Copy the table from the recovery instance back into production (pg_dump -t ${TABLE} --data-only into a staging table, then INSERT ... ON CONFLICT DO NOTHING) after rewriting the damaged table with zero_damaged_pages = on.`,
+      destructive: { touches: `${DATABASE}.${TABLE} on the live cluster` },
+      timeoutMs: 15 * 60_000,
+      async run(ctx) {
+        const lab = requireLab(ctx, `rewrite ${DATABASE}.${TABLE}`);
+        const s = state(ctx);
+        if (!s.side || !s.damaged?.length) throw new Error('no side cluster (step restore-side-cluster)');
+        const result = await repairDamagedBlocks(lab, s.side.cluster, DATABASE, SCHEMA, TABLE, s.damaged.map((b) => b.block));
+        ctx.output(`${result.inserted} of the ${result.rowsInSide} rows of the damaged blocks inserted; ${TABLE} holds ${result.liveRows} rows`);
+      },
+      async verify(ctx) {
+        const lab = requireLab(ctx, 'scan the table');
+        const s = state(ctx);
+        if (!s.side || !s.damaged) return { ok: false, detail: 'no side cluster' };
+        const ids = (await s.side.cluster.query(DATABASE, `SELECT id::text AS id FROM ${SCHEMA}.${TABLE} WHERE ${blocksCondition(s.damaged.map((b) => b.block))}`)).map((r) => String(r.id));
+        const [row] = await ctx.sql(DATABASE, `SELECT count(*)::int AS n FROM ${SCHEMA}.${TABLE} WHERE id = ANY($1::uuid[])`, [ids]);
+        const still = (await findDamagedBlocks(lab, DATABASE, SCHEMA, TABLE)).blocks.length;
+        const n = Number(row?.n);
+        return { ok: n === ids.length && still === 0, detail: `${n} of the ${ids.length} rows of the damaged blocks present; ${still} block(s) still fail to read` };
+      },
+    },
+    {
+      id: 'remove-side-cluster',
+      title: 'Stop and remove the side cluster',
+      why: 'It holds a copy of production data and a port; once the rows are back it has served its purpose.',
+      expect: 'The side cluster stopped and its directory removed.',
+      command: { kind: 'action', text: 'pg_ctl stop -D <side data directory>; rm -rf <side directory>' },
+      destructive: { touches: 'the side cluster (not the live database)' },
+      timeoutMs: 60_000,
+      async run(ctx) {
+        const s = state(ctx);
+        if (s.side) await s.side.cluster.destroy();
+        ctx.output('side cluster removed');
+        session.delete(ctx.lab?.labDir ?? ctx.target.name);
+      },
+    },
+    verifyServiceStep('GET /health answers 200 within a second; reads of the payments on the damaged page succeed again.'),
+  ],
+});

@@ -1,0 +1,73 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { isProcessAlive } from '../util/process-alive.ts';
+import { sleep } from '../util/sleep.ts';
+import type { Fault, FaultContext } from './fault.ts';
+
+function childrenOf(pid: number): number[] {
+  try {
+    return execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' }).split('\n').map((l) => Number(l.trim())).filter((n) => n > 0);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The primary fails: the lab's postmaster is killed with SIGKILL under
+ * load (no shutdown checkpoint, no last WAL sent), its data directory left
+ * as it was; the streaming replica keeps running. Evidence: the killed pid
+ * and how far the replica had replayed. `revert` leaves the lab whole
+ * whatever the runbook did: a promoted replica becomes the lab's primary
+ * (the dead primary's data directory is removed: in production it would be
+ * rebuilt as a replica), otherwise the old primary is started again (crash
+ * recovery); the service path points at the lab's primary again, and a
+ * synchronous-commit setting made for the drill is dropped.
+ */
+export function killPrimary(): Fault {
+  return {
+    name: 'kill-primary',
+    description: 'kill -9 the primary PostgreSQL postmaster; the streaming replica keeps running',
+    async inject(ctx) {
+      const lab = ctx.lab;
+      const pid = lab.postmasterPid();
+      if (!pid || !isProcessAlive(pid)) throw new Error('the lab has no running primary to kill');
+      let replica = 'no replica';
+      if (lab.replica) {
+        const replayed = (await lab.replicaPsql('postgres', 'SELECT pg_last_wal_replay_lsn()').catch(() => '?')).trim();
+        replica = `replica on port ${lab.replica.port} had replayed up to ${replayed}`;
+      }
+      const children = childrenOf(pid);
+      process.kill(pid, 'SIGKILL');
+      // Orphaned backends notice the postmaster's death and exit (none may keep acknowledging writes).
+      const deadline = Date.now() + 10_000;
+      while ([pid, ...children].some(isProcessAlive) && Date.now() < deadline) await sleep(20);
+      for (const child of children) if (isProcessAlive(child)) process.kill(child, 'SIGKILL');
+      return { detail: `primary postmaster ${pid} killed (SIGKILL) with its ${children.length} child processes; ${replica}` };
+    },
+    async revert(ctx) {
+      await restoreLabTopology(ctx);
+    },
+  };
+}
+
+/** Puts the lab back into a consistent shape after a failover drill (see `killPrimary`). Idempotent. */
+export async function restoreLabTopology(ctx: FaultContext): Promise<void> {
+  const lab = ctx.lab;
+  const replica = lab.replica;
+  if (!(await lab.isRunning())) {
+    const promoted = replica && !existsSync(path.join(replica.dataDir, 'standby.signal')) && (await lab.isReplicaRunning());
+    if (promoted) {
+      ctx.log('The promoted replica becomes the lab primary (the dead primary\'s data directory is removed).');
+      await lab.adoptPromotedReplica({ keepOld: false });
+    } else {
+      ctx.log('The replica was not promoted: starting the old primary again (crash recovery).');
+      await lab.ensurePrimaryRunning();
+    }
+  } else {
+    // The drill may have made commits wait for the replica: never leave the lab depending on it.
+    await lab.setSynchronousReplica(false);
+  }
+  const upstream = `${lab.endpoint.host}:${lab.endpoint.port}`;
+  if (ctx.link.upstream !== upstream) await ctx.link.setUpstream(lab.endpoint);
+}
