@@ -2,19 +2,13 @@ import { defineRunbook, type StepContext } from '../src/core/runbook.ts';
 import { archiveCurrentWal, copyTableBack, describeTarget, locateBadTransaction, restoreSideCluster, type LocatedBadTransaction, type SideCluster } from '../src/restore/pitr.ts';
 import { requireLab } from '../src/restore/guard.ts';
 import { verifyServiceStep } from '../src/steps/common-steps.ts';
+import { perTargetState } from '../src/steps/runbook-state.ts';
 
 const DATABASE = 'payments_db';
 const TABLE = 'payments';
 
 /** What the steps of one run found and built, keyed by lab directory (steps run one after another). */
-const session = new Map<string, { found?: LocatedBadTransaction; side?: SideCluster; sideRows?: number }>();
-
-function state(ctx: StepContext) {
-  const key = ctx.lab?.labDir ?? ctx.target.name;
-  let s = session.get(key);
-  if (!s) session.set(key, (s = {}));
-  return s;
-}
+const state = perTargetState<{ found: LocatedBadTransaction; side: SideCluster; sideRows: number }>();
 
 /**
  * Recovery runbook for the seed's "Single table corrupted / deleted"
@@ -38,7 +32,7 @@ export default defineRunbook({
       timeoutMs: 45_000,
       async run(ctx) {
         const lab = requireLab(ctx, 'archive WAL');
-        session.delete(lab.labDir);
+        state.reset(ctx);
         ctx.output(`archived ${await archiveCurrentWal(lab)}`);
       },
     },
@@ -55,7 +49,7 @@ export default defineRunbook({
         const pattern = exists ? `DELETE FROM public.${TABLE}` : `DROP TABLE public.${TABLE}`;
         ctx.output(`${DATABASE}.${TABLE} ${exists ? 'exists: looking for the DELETE' : 'is gone: looking for the DROP'}`);
         const found = await locateBadTransaction(lab, pattern, { database: DATABASE });
-        state(ctx).found = found;
+        state.of(ctx).found = found;
         ctx.output(`transaction ${found.xid} committed at ${found.commitTime} (LSN ${found.commitLsn}): ${found.evidence}`);
       },
     },
@@ -69,7 +63,7 @@ export default defineRunbook({
       timeoutMs: 15 * 60_000,
       async run(ctx) {
         const lab = requireLab(ctx, 'restore a side cluster');
-        const s = state(ctx);
+        const s = state.of(ctx);
         if (!s.found) throw new Error('no bad transaction was found (step find-bad-transaction)');
         const target = { kind: 'xid' as const, xid: s.found.xid, inclusive: false };
         s.side = await restoreSideCluster(lab, target, { targetLsn: s.found.commitLsn, log: (l) => ctx.output(l) });
@@ -80,7 +74,7 @@ export default defineRunbook({
         ctx.output(`${DATABASE}.${TABLE} holds ${s.sideRows} rows in the side cluster`);
       },
       async verify(ctx) {
-        const s = state(ctx);
+        const s = state.of(ctx);
         return { ok: (s.sideRows ?? 0) > 0, detail: `${s.sideRows ?? 0} rows of ${TABLE} in the side cluster` };
       },
     },
@@ -95,13 +89,13 @@ export default defineRunbook({
       timeoutMs: 15 * 60_000,
       async run(ctx) {
         const lab = requireLab(ctx, `write into ${DATABASE}.${TABLE}`);
-        const s = state(ctx);
+        const s = state.of(ctx);
         if (!s.side) throw new Error('no side cluster (step restore-side-cluster)');
         const result = await copyTableBack(lab, s.side.cluster, DATABASE, 'public', TABLE);
         for (const t of result.tables) ctx.output(`${t.table}: ${t.recreated ? 'recreated, ' : ''}${t.inserted} rows inserted (${t.rowsInSide} in the side cluster)`);
       },
       async verify(ctx) {
-        const s = state(ctx);
+        const s = state.of(ctx);
         if (!s.side) return { ok: false, detail: 'no side cluster' };
         const ids = (await s.side.cluster.query(DATABASE, `SELECT id::text AS id FROM public.${TABLE}`)).map((r) => String(r.id));
         const [row] = await ctx.sql(DATABASE, `SELECT count(*)::int AS n FROM public.${TABLE} WHERE id = ANY($1::uuid[])`, [ids]);
@@ -118,10 +112,10 @@ export default defineRunbook({
       destructive: { touches: 'the side cluster (not the live database)' },
       timeoutMs: 60_000,
       async run(ctx) {
-        const s = state(ctx);
+        const s = state.of(ctx);
         if (s.side) await s.side.cluster.destroy();
         ctx.output('side cluster removed');
-        session.delete(ctx.lab?.labDir ?? ctx.target.name);
+        state.reset(ctx);
       },
     },
     verifyServiceStep('GET /health answers 200 within a few seconds; restart the service instances if it keeps failing.'),

@@ -4,20 +4,14 @@ import { archiveCurrentWal, restoreSideCluster, type SideCluster } from '../src/
 import { requireLab } from '../src/restore/guard.ts';
 import { verifyServiceStep } from '../src/steps/common-steps.ts';
 import { runCommand } from '../src/util/run-command.ts';
+import { perTargetState } from '../src/steps/runbook-state.ts';
 
 const DATABASE = 'payments_db';
 const SCHEMA = 'public';
 const TABLE = 'payments';
 
 /** What the steps of one run found and built, keyed by lab directory (steps run one after another). */
-const session = new Map<string, { damaged?: DamagedBlock[]; side?: SideCluster; sideRows?: number }>();
-
-function state(ctx: StepContext) {
-  const key = ctx.lab?.labDir ?? ctx.target.name;
-  let s = session.get(key);
-  if (!s) session.set(key, (s = {}));
-  return s;
-}
+const state = perTargetState<{ damaged: DamagedBlock[]; side: SideCluster; sideRows: number }>();
 
 /**
  * Recovery runbook for the seed's "Single table corrupted" when the damage
@@ -64,14 +58,14 @@ export default defineRunbook({
       timeoutMs: 10 * 60_000,
       async run(ctx) {
         const lab = requireLab(ctx, 'scan the table');
-        session.delete(lab.labDir);
+        state.reset(ctx);
         const found = await findDamagedBlocks(lab, DATABASE, SCHEMA, TABLE);
-        state(ctx).damaged = found.blocks;
+        state.of(ctx).damaged = found.blocks;
         ctx.output(`${found.blocks.length} of ${found.totalBlocks} blocks of ${SCHEMA}.${TABLE} (${found.relationPath}) cannot be read`);
         for (const b of found.blocks.slice(0, 20)) ctx.output(`block ${b.block}: ${b.error}`);
       },
       async verify(ctx) {
-        const damaged = state(ctx).damaged ?? [];
+        const damaged = state.of(ctx).damaged ?? [];
         const first = damaged[0];
         return { ok: damaged.length > 0, detail: damaged.length ? `${damaged.length} damaged block(s): ${damaged.map((b) => b.block).join(', ')}; block ${first!.block}: ${first!.error}` : `every block of ${TABLE} reads: nothing to repair` };
       },
@@ -98,7 +92,7 @@ export default defineRunbook({
       timeoutMs: 15 * 60_000,
       async run(ctx) {
         const lab = requireLab(ctx, 'restore a side cluster');
-        const s = state(ctx);
+        const s = state.of(ctx);
         if (!s.damaged?.length) throw new Error('no damaged block was found (step locate-damaged-blocks)');
         s.side = await restoreSideCluster(lab, { kind: 'end' }, { name: 'table-corruption-side', log: (l) => ctx.output(l) });
         const r = s.side.cluster.report!;
@@ -108,7 +102,7 @@ export default defineRunbook({
         ctx.output(`the damaged blocks hold ${s.sideRows} rows in the side cluster`);
       },
       async verify(ctx) {
-        const s = state(ctx);
+        const s = state.of(ctx);
         return { ok: (s.sideRows ?? 0) > 0, detail: `${s.sideRows ?? 0} rows of the damaged blocks read in the side cluster` };
       },
     },
@@ -123,14 +117,14 @@ export default defineRunbook({
       timeoutMs: 15 * 60_000,
       async run(ctx) {
         const lab = requireLab(ctx, `rewrite ${DATABASE}.${TABLE}`);
-        const s = state(ctx);
+        const s = state.of(ctx);
         if (!s.side || !s.damaged?.length) throw new Error('no side cluster (step restore-side-cluster)');
         const result = await repairDamagedBlocks(lab, s.side.cluster, DATABASE, SCHEMA, TABLE, s.damaged.map((b) => b.block));
         ctx.output(`${result.inserted} of the ${result.rowsInSide} rows of the damaged blocks inserted; ${TABLE} holds ${result.liveRows} rows`);
       },
       async verify(ctx) {
         const lab = requireLab(ctx, 'scan the table');
-        const s = state(ctx);
+        const s = state.of(ctx);
         if (!s.side || !s.damaged) return { ok: false, detail: 'no side cluster' };
         const ids = (await s.side.cluster.query(DATABASE, `SELECT id::text AS id FROM ${SCHEMA}.${TABLE} WHERE ${blocksCondition(s.damaged.map((b) => b.block))}`)).map((r) => String(r.id));
         const [row] = await ctx.sql(DATABASE, `SELECT count(*)::int AS n FROM ${SCHEMA}.${TABLE} WHERE id = ANY($1::uuid[])`, [ids]);
@@ -148,10 +142,10 @@ export default defineRunbook({
       destructive: { touches: 'the side cluster (not the live database)' },
       timeoutMs: 60_000,
       async run(ctx) {
-        const s = state(ctx);
+        const s = state.of(ctx);
         if (s.side) await s.side.cluster.destroy();
         ctx.output('side cluster removed');
-        session.delete(ctx.lab?.labDir ?? ctx.target.name);
+        state.reset(ctx);
       },
     },
     verifyServiceStep('GET /health answers 200 within a second; reads of the payments on the damaged page succeed again.'),

@@ -1,16 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { isProcessAlive } from '../util/process-alive.ts';
 import { sleep } from '../util/sleep.ts';
 import type { Fault } from './fault.ts';
-
-function childrenOf(pid: number): number[] {
-  try {
-    return execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' }).split('\n').map((l) => Number(l.trim())).filter((n) => n > 0);
-  } catch {
-    return [];
-  }
-}
+import { childrenOf } from '../util/process-tree.ts';
 
 /**
  * The whole database is lost: the lab's postmaster is killed with SIGKILL

@@ -1,17 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { isProcessAlive } from '../util/process-alive.ts';
 import { sleep } from '../util/sleep.ts';
 import type { Fault, FaultContext } from './fault.ts';
-
-function childrenOf(pid: number): number[] {
-  try {
-    return execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' }).split('\n').map((l) => Number(l.trim())).filter((n) => n > 0);
-  } catch {
-    return [];
-  }
-}
+import { childrenOf } from '../util/process-tree.ts';
 
 /**
  * The primary fails: the lab's postmaster is killed with SIGKILL under
