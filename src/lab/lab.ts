@@ -10,6 +10,7 @@ import { runCommand } from '../util/run-command.ts';
 import { sleep } from '../util/sleep.ts';
 import { loadFixtures } from './fixtures.ts';
 import { freePort, isPortFree } from './free-port.ts';
+import { socketDirFor } from './socket-dir.ts';
 import { generatePassword, readLabState, writeLabState, type LabOwner, type LabState } from './lab-state.ts';
 import { findPgBinaries, type PgBinaries } from './pg-binaries.ts';
 import { runAsServer } from './server-process.ts';
@@ -135,7 +136,7 @@ export class Lab implements Target {
     return {
       dataDir: path.join(root, 'data'),
       archiveDir: path.join(root, 'wal-archive'),
-      socketDir: path.join(root, 'run'),
+      socketDir: socketDirFor(path.join(root, 'run')),
       logFile: path.join(root, 'log', 'postgres.log'),
     };
   }
@@ -264,7 +265,10 @@ export class Lab implements Target {
         if (!options.purge) writeLabState(this.state);
       }
       if (options.purge) {
-        if (this.state) rmSync(this.state.serverRoot, { recursive: true, force: true });
+        if (this.state) {
+          rmSync(this.paths.socketDir, { recursive: true, force: true });
+          rmSync(this.state.serverRoot, { recursive: true, force: true });
+        }
         rmSync(path.join(this.labDir, 'lab.json'), { force: true });
         rmSync(path.join(this.labDir, 'log'), { recursive: true, force: true });
         this.state = undefined;
@@ -792,6 +796,9 @@ export class Lab implements Target {
     }
     this.writeServerConfig();
     const p = this.paths;
+    // The socket directory may live outside the server root (a short path under /tmp) and be gone since.
+    mkdirSync(p.socketDir, { recursive: true, mode: 0o700 });
+    this.chownToServer(p.socketDir);
     removeStalePidFile(p.dataDir);
     removeStaleSocketLock(p.socketDir, s.port);
     this.log(`Starting PostgreSQL on ${HOST}:${s.port}.`);

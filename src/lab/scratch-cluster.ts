@@ -10,6 +10,7 @@ import { freePort } from './free-port.ts';
 import type { PgBinaries } from './pg-binaries.ts';
 import { chownTreeToServer, copyTree, runAsServer } from './server-process.ts';
 import type { ServerUser } from './server-user.ts';
+import { socketDirFor } from './socket-dir.ts';
 
 /**
  * Where a point-in-time recovery stops. `end` replays every WAL segment the
@@ -120,7 +121,7 @@ export class ScratchCluster {
     if (!/^[a-z0-9][a-z0-9-]*$/.test(options.name)) throw new UserError(`"${options.name}" is not a valid scratch cluster name.`);
     this.dir = path.join(options.root, options.name);
     this.dataDir = path.join(this.dir, 'data');
-    this.socketDir = path.join(this.dir, 'run');
+    this.socketDir = socketDirFor(path.join(this.dir, 'run'));
     this.logFile = path.join(this.dir, 'postgres.log');
   }
 
@@ -218,6 +219,7 @@ export class ScratchCluster {
   async destroy(): Promise<void> {
     if (this.destroyed) return;
     await this.stop();
+    rmSync(this.socketDir, { recursive: true, force: true });
     rmSync(this.dir, { recursive: true, force: true });
     this.destroyed = true;
     const undefer = this.undefer;
@@ -269,7 +271,9 @@ export class ScratchCluster {
     log(`Copying the base backup into ${this.dataDir}.`);
     await copyTree(baseBackupDir, this.dataDir, timeoutMs);
     rmSync(path.join(this.dataDir, 'backup_manifest'), { force: true });
-    mkdirSync(this.socketDir, { mode: 0o700 });
+    rmSync(this.socketDir, { recursive: true, force: true });
+    mkdirSync(this.socketDir, { recursive: true, mode: 0o700 });
+    chownTreeToServer(user, this.socketDir);
     this.port = await freePort(HOST);
     const target = this.options.target ?? { kind: 'end' };
     const settings: Record<string, string | number> = {

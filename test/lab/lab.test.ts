@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Lab } from '../../src/lab/lab.ts';
-import { isAlive, startTestLab } from '../helpers/test-lab.ts';
+import { isAlive, startTestLab, tempDir } from '../helpers/test-lab.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
@@ -122,5 +122,20 @@ describe('lab', () => {
     await lab.releaseEphemeral();
     expect((await lab.status()).running).toBe(false);
     await env.lab.up('persistent');
+  });
+
+  it('starts a lab whose directory is too deep for a Unix socket path, and purges its socket directory', async () => {
+    const deep = path.join(tempDir('deep'), 'a-rather-long-project-directory-name', 'and-another-level-of-nesting', 'lab');
+    const lab = new Lab({ labDir: deep });
+    await lab.up('ephemeral');
+    const socketDir = lab.paths.socketDir;
+    try {
+      expect((await lab.status()).running).toBe(true);
+      expect(socketDir.length).toBeLessThan(90);
+      expect(existsSync(socketDir)).toBe(true);
+    } finally {
+      await lab.down({ purge: true });
+    }
+    expect(existsSync(socketDir)).toBe(false);
   });
 });
