@@ -1,5 +1,8 @@
 import { connectionHog } from './connection-hog.ts';
 import { corruptPage } from './corrupt-page.ts';
+import { databaseLost } from './database-lost.ts';
+import { deleteAllRows } from './delete-all-rows.ts';
+import { dropTable } from './drop-table.ts';
 import type { Fault } from './fault.ts';
 import { killPrimary } from './kill-primary.ts';
 import { killService } from './kill-service.ts';
@@ -19,8 +22,11 @@ export const FAULTS: Readonly<Record<string, () => Fault>> = {
   'kill-service': () => killService(),
   'kill-primary': () => killPrimary(),
   'corrupt-page': () => corruptPage(),
+  'delete-all-rows': () => deleteAllRows(),
+  'drop-table': () => dropTable(),
+  'database-lost': () => databaseLost(),
   none: () => noFault(),
 };
 
 export type { Fault, FaultContext } from './fault.ts';
-export { connectionHog, corruptPage, killPrimary, killService, latency, lockBlocker, noFault, proxyDown, resetPeer };
+export { connectionHog, corruptPage, databaseLost, deleteAllRows, dropTable, killPrimary, killService, latency, lockBlocker, noFault, proxyDown, resetPeer };
