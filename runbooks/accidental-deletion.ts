@@ -3,6 +3,7 @@ import { archiveCurrentWal, copyTableBack, describeTarget, locateBadTransaction,
 import { requireLab } from '../src/restore/guard.ts';
 import { verifyServiceStep } from '../src/steps/common-steps.ts';
 import { perTargetState } from '../src/steps/runbook-state.ts';
+import { removeSideClusterStep } from '../src/steps/side-cluster-steps.ts';
 
 const DATABASE = 'payments_db';
 const TABLE = 'payments';
@@ -103,21 +104,7 @@ export default defineRunbook({
         return { ok: n === ids.length, detail: `${n} of the side cluster's ${ids.length} rows present in the live table` };
       },
     },
-    {
-      id: 'remove-side-cluster',
-      title: 'Stop and remove the side cluster',
-      why: 'It holds a copy of production data and a port; once the table is back it has served its purpose.',
-      expect: 'The side cluster stopped and its directory removed.',
-      command: { kind: 'action', text: 'pg_ctl stop -D <side data directory>; rm -rf <side directory>' },
-      destructive: { touches: 'the side cluster (not the live database)' },
-      timeoutMs: 60_000,
-      async run(ctx) {
-        const s = state.of(ctx);
-        if (s.side) await s.side.cluster.destroy();
-        ctx.output('side cluster removed');
-        state.reset(ctx);
-      },
-    },
+    removeSideClusterStep(state, 'the table'),
     verifyServiceStep('GET /health answers 200 within a few seconds; restart the service instances if it keeps failing.'),
   ],
 });

@@ -5,6 +5,7 @@ import { requireLab } from '../src/restore/guard.ts';
 import { verifyServiceStep } from '../src/steps/common-steps.ts';
 import { runCommand } from '../src/util/run-command.ts';
 import { perTargetState } from '../src/steps/runbook-state.ts';
+import { removeSideClusterStep } from '../src/steps/side-cluster-steps.ts';
 
 const DATABASE = 'payments_db';
 const SCHEMA = 'public';
@@ -133,21 +134,7 @@ export default defineRunbook({
         return { ok: n === ids.length && still === 0, detail: `${n} of the ${ids.length} rows of the damaged blocks present; ${still} block(s) still fail to read` };
       },
     },
-    {
-      id: 'remove-side-cluster',
-      title: 'Stop and remove the side cluster',
-      why: 'It holds a copy of production data and a port; once the rows are back it has served its purpose.',
-      expect: 'The side cluster stopped and its directory removed.',
-      command: { kind: 'action', text: 'pg_ctl stop -D <side data directory>; rm -rf <side directory>' },
-      destructive: { touches: 'the side cluster (not the live database)' },
-      timeoutMs: 60_000,
-      async run(ctx) {
-        const s = state.of(ctx);
-        if (s.side) await s.side.cluster.destroy();
-        ctx.output('side cluster removed');
-        state.reset(ctx);
-      },
-    },
+    removeSideClusterStep(state, 'the rows'),
     verifyServiceStep('GET /health answers 200 within a second; reads of the payments on the damaged page succeed again.'),
   ],
 });

@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { DrillResult } from '../core/result.ts';
 import type { Objectives, Scenario } from '../core/scenario.ts';
@@ -37,5 +37,11 @@ export async function runSuite(scenarios: readonly Scenario[], options: SuiteOpt
     }
   }
   rmSync(options.workDir, { recursive: true, force: true });
+  // Remove the parent too (`.pgdrill/runs`) once no other suite uses it.
+  try {
+    rmdirSync(path.dirname(options.workDir));
+  } catch {
+    // not empty, or already gone
+  }
   return records;
 }
