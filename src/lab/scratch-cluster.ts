@@ -245,6 +245,8 @@ export class ScratchCluster {
     const hba = path.join(this.dataDir, 'pg_hba.conf');
     const hbaText = readFileSync(hba, 'utf8');
     writeFileSync(hba, hbaText.replace(/^# pgdrill scratch[^\n]*\nlocal all all trust\n/m, ''));
+    // The adopted cluster uses its new owner's socket directory; this one served the scratch cluster only.
+    rmSync(this.socketDir, { recursive: true, force: true });
     this.destroyed = true;
     const undefer = this.undefer;
     this.undefer = undefined;
