@@ -31,6 +31,7 @@ export default defineScenario({
   load: { rate: 50, writeRatio: 0.5, timeoutMs: 10_000, maxDurationMs: 30 * 60_000 },
   warmupMs: 3000,
   observeMs: 4000,
+  needs: ['wal-archive'],
   // PITR starts from a base backup: the nightly one, taken here before the load.
   async setup(ctx) {
     const { manifest } = await backupLab(ctx.lab, { onProgress: (l) => ctx.log(`backup: ${l}`) });

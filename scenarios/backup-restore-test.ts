@@ -26,6 +26,7 @@ export default defineScenario({
   load: { rate: 50, writeRatio: 0.5, timeoutMs: 5000, maxDurationMs: 60 * 60_000 },
   warmupMs: 2000,
   observeMs: 2500,
+  needs: ['wal-archive'],
   async setup(ctx) {
     const { manifest } = await backupLab(ctx.lab, { onProgress: (l) => ctx.log(`backup: ${l}`) });
     ctx.log(`Backup ${manifest.id} taken: it is the one the weekly test restores.`);

@@ -24,6 +24,7 @@ export default defineScenario({
   load: { rate: 50, writeRatio: 0.5, timeoutMs: 5000, maxDurationMs: 60 * 60_000 },
   warmupMs: 3000,
   observeMs: 4000,
+  needs: ['wal-archive'],
   // The nightly base backup, taken before the load (physical only: that is what this recovery uses).
   async setup(ctx) {
     const { manifest } = await backupLab(ctx.lab, { databases: [], onProgress: (l) => ctx.log(`backup: ${l}`) });

@@ -25,6 +25,7 @@ export default defineScenario({
   load: { rate: 50, writeRatio: 0.5, timeoutMs: 10_000, maxDurationMs: 30 * 60_000 },
   warmupMs: 3000,
   observeMs: 4000,
+  needs: ['wal-archive'],
   async setup(ctx) {
     // A year of settled payments: the table must outgrow a quarter of shared_buffers for the fault
     // to place a page outside the cache (see corruptPage). Added once per lab.

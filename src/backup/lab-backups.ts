@@ -22,7 +22,12 @@ export function backupLab(lab: Lab, options: BackupOptions = {}): Promise<Backup
   return takeBackup(labSource(lab), { backupRoot: labBackupRoot(lab), ...options });
 }
 
-/** Verifies a backup of the lab (default the newest) by restoring it into a scratch cluster beside the lab (see `verifyBackup`). */
+/**
+ * Verifies a backup of the lab (default the newest) by restoring it into a
+ * scratch cluster beside the lab (see `verifyBackup`), in the background:
+ * the restore and its checks run at the lowest CPU and I/O priority, so a
+ * service on the lab keeps its share of the machine.
+ */
 export async function verifyLabBackup(
   lab: Lab,
   options: { backup?: string; backupRoot?: string; cleanup?: CleanupStack; onProgress?: (line: string) => void; skipAmcheck?: boolean } = {},
@@ -35,6 +40,7 @@ export async function verifyLabBackup(
     cleanup: options.cleanup,
     onProgress: options.onProgress,
     skipAmcheck: options.skipAmcheck,
+    background: true,
   });
   return { ...report, dir: found.dir };
 }

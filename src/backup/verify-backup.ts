@@ -5,6 +5,7 @@ import type { PgBinaries } from '../lab/pg-binaries.ts';
 import { ScratchCluster, type RecoveryReport } from '../lab/scratch-cluster.ts';
 import type { ServerUser } from '../lab/server-user.ts';
 import type { CleanupStack } from '../util/cleanup.ts';
+import { maybeLowPriority, programName } from '../util/low-priority.ts';
 import { runCommand } from '../util/run-command.ts';
 import { checksumFiles, writeVerifyRecord, type BackupManifest } from './manifest.ts';
 
@@ -45,6 +46,8 @@ export interface VerifyOptions {
   /** Skip pg_amcheck (it reads every page; slow on big clusters). */
   skipAmcheck?: boolean;
   timeoutMs?: number;
+  /** Restore and check at the lowest CPU and I/O priority (beside a live service); see `lowPriority`. */
+  background?: boolean;
 }
 
 const SEGMENT = /^([0-9A-F]{8})([0-9A-F]{8})([0-9A-F]{8})$/;
@@ -97,7 +100,7 @@ export async function verifyBackup(backupDir: string, manifest: BackupManifest, 
     try {
       result = await work();
     } catch (error) {
-      result = { ok: false, detail: error instanceof CommandError ? `${error.command.split(' ')[0]!.split('/').pop()} failed: ${error.stderrTail.trim().split('\n').slice(-4).join(' | ')}` : errorMessage(error) };
+      result = { ok: false, detail: error instanceof CommandError ? `${programName(error.command)} failed: ${error.stderrTail.trim().split('\n').slice(-4).join(' | ')}` : errorMessage(error) };
     }
     checks.push({ name, ...result, durationMs: performance.now() - s });
     progress(`${name}: ${result.ok ? 'ok' : 'FAILED'} — ${result.detail}`);
@@ -122,7 +125,8 @@ export async function verifyBackup(backupDir: string, manifest: BackupManifest, 
   if (base) {
     const baseDir = path.join(backupDir, base.dir);
     await check('pg_verifybackup', async () => {
-      await runCommand(options.binaries.bin('pg_verifybackup'), ['-q', baseDir], { timeoutMs: options.timeoutMs ?? 3_600_000 });
+      const verify = maybeLowPriority(options.background, options.binaries.bin('pg_verifybackup'), ['-q', baseDir]);
+      await runCommand(verify.file, verify.args, { timeoutMs: options.timeoutMs ?? 3_600_000 });
       return { ok: true, detail: 'base backup matches its backup_manifest, its WAL parses' };
     });
     if (archiveDir) {
@@ -145,6 +149,7 @@ export async function verifyBackup(backupDir: string, manifest: BackupManifest, 
           cleanup: options.cleanup,
           timeoutMs: options.timeoutMs,
           log: progress,
+          background: options.background,
         });
         recovery = scratch.report!;
         return { ok: true, detail: `restored and promoted in ${(recovery.totalMs / 1000).toFixed(1)} s (copy ${(recovery.copyMs / 1000).toFixed(1)} s, WAL replay ${(recovery.recoveryMs / 1000).toFixed(1)} s) to ${recovery.endLsn}${recovery.lastTransactionAt ? `, last transaction ${recovery.lastTransactionAt}` : ''}` };
@@ -177,7 +182,8 @@ export async function verifyBackup(backupDir: string, manifest: BackupManifest, 
         });
         if (!options.skipAmcheck) {
           await check('pg_amcheck', async () => {
-            await runCommand(options.binaries.bin('pg_amcheck'), ['--all', '--install-missing', '--no-strict-names'], { env: s.clientEnv(), timeoutMs: options.timeoutMs ?? 3_600_000 });
+            const amcheck = maybeLowPriority(options.background, options.binaries.bin('pg_amcheck'), ['--all', '--install-missing', '--no-strict-names']);
+            await runCommand(amcheck.file, amcheck.args, { env: s.clientEnv(), timeoutMs: options.timeoutMs ?? 3_600_000 });
             return { ok: true, detail: 'every table and B-tree index of every database checked, no corruption' };
           });
         }
@@ -185,7 +191,8 @@ export async function verifyBackup(backupDir: string, manifest: BackupManifest, 
           await check(`dump ${dump.database}`, async () => {
             const scratchDb = `pgdrill_verify_${dump.database}`.slice(0, 63);
             await s.psql('postgres', `CREATE DATABASE "${scratchDb}"`);
-            await runCommand(options.binaries.bin('pg_restore'), ['--exit-on-error', '-d', scratchDb, path.join(backupDir, dump.file)], { env: s.clientEnv(scratchDb), timeoutMs: options.timeoutMs ?? 3_600_000 });
+            const restore = maybeLowPriority(options.background, options.binaries.bin('pg_restore'), ['--exit-on-error', '-d', scratchDb, path.join(backupDir, dump.file)]);
+            await runCommand(restore.file, restore.args, { env: s.clientEnv(scratchDb), timeoutMs: options.timeoutMs ?? 3_600_000 });
             const wrong: string[] = [];
             for (const t of dump.tables) {
               const [row] = await s.query(scratchDb, `SELECT count(*)::bigint AS n FROM ${t.name.split('.').map((p) => `"${p.replace(/"/g, '""')}"`).join('.')}`);

@@ -57,4 +57,10 @@ export interface DrillResult {
   t0Ms: number | null;
   /** What the harness could not clean up, if anything. */
   cleanupFailures: string[];
+  /**
+   * Plain-words notes on how to read the measurements, e.g. that a drill
+   * without a fault measured, as its RTO, how long the procedure itself
+   * disturbed the service.
+   */
+  notes: string[];
 }

@@ -21,6 +21,14 @@ export interface ServiceSettings {
   poolMax?: number;
 }
 
+/**
+ * What a scenario's runbook relies on in the lab, checked right after the
+ * lab is up and before the load starts: `wal-archive`, a WAL archiver that
+ * is not failing (the runbook restores or recovers to a point in time from
+ * the archive).
+ */
+export type ScenarioNeed = 'wal-archive';
+
 /** A variant of a scenario: the same runbook against a different fault. */
 export interface ScenarioVariant {
   description: string;
@@ -56,6 +64,8 @@ export interface Scenario {
   service?: ServiceSettings;
   /** Load kept up after the runbook finished, to observe recovery. */
   observeMs: number;
+  /** What the runbook relies on in the lab; a drill refuses to start (harness error) when one is missing. */
+  needs?: ScenarioNeed[];
   /**
    * Prepares the lab before the load starts (a base backup, a replica, a
    * table to corrupt). Runs after the lab, proxy and service are up; what it
@@ -102,6 +112,7 @@ const ScenarioSchema = z.object({
     })
     .optional(),
   observeMs: z.number().int().min(0).max(600_000),
+  needs: z.array(z.enum(['wal-archive'])).optional(),
   setup: z.function().optional(),
 });
 

@@ -139,6 +139,10 @@ export async function runDrill(scenario: Scenario, options: DrillOptions = {}): 
     cleanup.defer('stop the lab if this drill started it', () => lab.releaseEphemeral().then(() => undefined));
     await lab.up('ephemeral');
     if (signal.aborted) throw signal.reason;
+    if (scenario.needs?.includes('wal-archive')) {
+      const archiver = await lab.archiverHealth();
+      if (archiver.problem) throw new UserError(`The scenario "${scenario.id}" recovers from the WAL archive, and the lab's archiver is failing, so its runbook could not succeed. ${archiver.problem}`, 'Fix the archiver first (`pgdrill lab status` shows it), then run the drill again.');
+    }
 
     const proxyServer = await openFaultProxy(options.env);
     cleanup.defer('close the fault proxy', () => proxyServer.close());
@@ -228,6 +232,13 @@ export async function runDrill(scenario: Scenario, options: DrillOptions = {}): 
     ? { status: 'error' as const, reasons: [redact(harnessError)] }
     : judge(objectives, recovery!, loss!, steps, `The fault "${fault.name}"`, faultEvidence);
   const timeline = outcome?.timeline ?? [];
+  const failedRequests = applyLatencyObjective(timeline, slowRequestMs).filter((r) => !r.ok).length;
+  const notes: string[] = [];
+  if (fault.name === 'none' && recovery && (recovery.rtoMs ?? 1) > 0) {
+    notes.push(
+      `No fault was injected: the measured RTO (${recovery.rtoMs === null ? 'no recovery while observed' : `${(recovery.rtoMs / 1000).toFixed(1)} s`}) is how long the procedure itself disturbed the service running beside it (${recovery.failuresAfterFault} requests failed or took longer than ${slowRequestMs} ms). In production the procedure runs away from the live service (the seed: on staging).`,
+    );
+  }
   const result: DrillResult = {
     scenario: scenario.id,
     title: scenario.title,
@@ -241,7 +252,7 @@ export async function runDrill(scenario: Scenario, options: DrillOptions = {}): 
     lostWrites: loss?.lostWrites ?? 0,
     unackedPresentWrites: loss?.unackedPresent ?? 0,
     requests: timeline.length,
-    failedRequests: applyLatencyObjective(timeline, slowRequestMs).filter((r) => !r.ok).length,
+    failedRequests,
     objectives,
     fault: { name: fault.name, description: fault.description, holdMs, ...(faultEvidence ? { evidence: faultEvidence } : {}) },
     steps,
@@ -249,6 +260,7 @@ export async function runDrill(scenario: Scenario, options: DrillOptions = {}): 
     finishedAt: new Date().toISOString(),
     t0Ms: t0,
     cleanupFailures,
+    notes,
   };
   return { result, load: outcome, events };
 }

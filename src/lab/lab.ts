@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import pg from 'pg';
 import { createHash } from 'node:crypto';
 import { chmodSync, chownSync, closeSync, copyFileSync, existsSync, renameSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -15,6 +16,7 @@ import { generatePassword, readLabState, writeLabState, type LabOwner, type LabS
 import { findPgBinaries, type PgBinaries } from './pg-binaries.ts';
 import { runAsServer } from './server-process.ts';
 import { resolveServerUser, type ServerUser } from './server-user.ts';
+import { ARCHIVER_HEALTH_SQL, archiveCommand, archiverHealthFromRow, installArchiveScript, type ArchiverHealth } from './wal-archiver.ts';
 
 /** Where a lab lives and how to talk about it. */
 export interface LabOptions {
@@ -37,8 +39,10 @@ export interface LabStatus {
   logFile: string | undefined;
   owner: LabOwner | null;
   pgMajor: number | undefined;
-  /** WAL segments in the archive (a check that archiving works). */
+  /** WAL segments in the archive. */
   archivedWalFiles: number;
+  /** The primary's archiver (pg_stat_archiver, files waiting), when it runs; `problem` says what is wrong in plain words. */
+  archiver: ArchiverHealth | null;
   /** Connections by state from pg_stat_activity, when running. */
   connections: Record<string, number>;
   /** The streaming replica, when the lab has one. */
@@ -298,7 +302,7 @@ export class Lab implements Target {
   async status(): Promise<LabStatus> {
     const s = this.state;
     if (!s) {
-      return { labDir: this.labDir, exists: false, running: false, pid: undefined, port: undefined, dataDir: undefined, archiveDir: undefined, logFile: undefined, owner: null, pgMajor: undefined, archivedWalFiles: 0, connections: {}, replica: null };
+      return { labDir: this.labDir, exists: false, running: false, pid: undefined, port: undefined, dataDir: undefined, archiveDir: undefined, logFile: undefined, owner: null, pgMajor: undefined, archivedWalFiles: 0, archiver: null, connections: {}, replica: null };
     }
     this.user = resolveServerUser(this.env);
     const running = await this.isRunning();
@@ -318,7 +322,26 @@ export class Lab implements Target {
       }
     }
     const replica = s.replica ? await this.replicaStatus(running) : null;
-    return { labDir: this.labDir, exists: true, running, pid: running ? this.postmasterPid() : undefined, port: s.port, dataDir: p.dataDir, archiveDir: p.archiveDir, logFile: p.logFile, owner: s.owner, pgMajor: s.pgMajor, archivedWalFiles, connections, replica };
+    const archiver = running ? await this.archiverHealth() : null;
+    return { labDir: this.labDir, exists: true, running, pid: running ? this.postmasterPid() : undefined, port: s.port, dataDir: p.dataDir, archiveDir: p.archiveDir, logFile: p.logFile, owner: s.owner, pgMajor: s.pgMajor, archivedWalFiles, archiver, connections, replica };
+  }
+
+  /** The running primary's archiver health (pg_stat_archiver and the files waiting in pg_wal). */
+  async archiverHealth(): Promise<ArchiverHealth> {
+    const [row] = await this.query('postgres', ARCHIVER_HEALTH_SQL);
+    return archiverHealthFromRow(row ?? {}, this.paths.logFile);
+  }
+
+  /** Runs one SQL statement as the superuser through node-postgres and returns its rows. */
+  async query(database: string, sql: string, params?: unknown[]): Promise<Array<Record<string, unknown>>> {
+    const client = new pg.Client({ connectionString: this.adminUrl(database), connectionTimeoutMillis: 5000 });
+    client.on('error', () => {});
+    await client.connect();
+    try {
+      return (await client.query(sql, params)).rows as Array<Record<string, unknown>>;
+    } finally {
+      await client.end().catch(() => {});
+    }
   }
 
   private async replicaStatus(primaryRunning: boolean): Promise<ReplicaStatus> {
@@ -660,7 +683,6 @@ export class Lab implements Target {
   /** The settings every lab server runs with (the primary, and the replica on its own port). */
   private serverSettings(port: number): Record<string, string | number> {
     const p = this.paths;
-    const archiveCommand = `test ! -f "${p.archiveDir}/%f" && cp "%p" "${p.archiveDir}/%f.tmp" && mv "${p.archiveDir}/%f.tmp" "${p.archiveDir}/%f"`;
     return {
       listen_addresses: HOST,
       port,
@@ -672,7 +694,8 @@ export class Lab implements Target {
       wal_level: 'replica',
       // A standby does not archive with archive_mode = on; once promoted it archives its own WAL here.
       archive_mode: 'on',
-      archive_command: archiveCommand,
+      // Accepts a file the archive already holds with identical contents (a failover or crash re-archives), refuses a different one.
+      archive_command: archiveCommand(this.archiveScriptPath(), p.archiveDir),
       archive_timeout: '60s',
       max_wal_senders: 10,
       wal_keep_size: '256MB',
@@ -691,7 +714,13 @@ export class Lab implements Target {
     this.chownToServer(file);
   }
 
+  /** Where the lab's archive script is installed (under the server root, where the server's account can run it). */
+  private archiveScriptPath(): string {
+    return path.join(this.requireState().serverRoot, 'bin', 'archive-wal');
+  }
+
   private writeServerConfig(extra: Record<string, string | number> = {}): void {
+    installArchiveScript(this.requireState().serverRoot, (t) => this.chownToServer(t));
     this.writeConfigFile(this.paths.dataDir, { ...this.serverSettings(this.requireState().port), ...extra });
   }
 
@@ -699,6 +728,7 @@ export class Lab implements Target {
     const s = this.requireState();
     const r = this.requireReplica();
     const rp = this.replicaPaths;
+    installArchiveScript(s.serverRoot, (t) => this.chownToServer(t));
     this.writeConfigFile(rp.dataDir, {
       ...this.serverSettings(r.port),
       primary_conninfo: `host=${HOST} port=${s.port} user=${s.superuser} passfile=${rp.passFile} application_name=${REPLICA_APPLICATION_NAME} connect_timeout=5`,

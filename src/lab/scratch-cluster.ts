@@ -3,6 +3,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { CommandError, UserError, errorMessage } from '../core/errors.ts';
 import type { CleanupStack } from '../util/cleanup.ts';
+import { maybeLowPriority } from '../util/low-priority.ts';
 import { isProcessAlive } from '../util/process-alive.ts';
 import { runCommand } from '../util/run-command.ts';
 import { sleep } from '../util/sleep.ts';
@@ -43,6 +44,13 @@ export interface ScratchClusterOptions {
   /** Bound on copy + recovery; default 30 min. */
   timeoutMs?: number;
   log?: (line: string) => void;
+  /**
+   * Run the copy and the server (every backend it starts) at the lowest CPU
+   * and I/O priority (see `lowPriority`): for restores that only check a
+   * backup, beside a lab whose service must not feel them. Off for a
+   * restore that is the recovery itself.
+   */
+  background?: boolean;
 }
 
 /** What a finished recovery looked like: durations and where the WAL replay stopped. */
@@ -271,7 +279,7 @@ export class ScratchCluster {
     rmSync(this.dir, { recursive: true, force: true });
     mkdirSync(this.dir, { mode: 0o700 });
     log(`Copying the base backup into ${this.dataDir}.`);
-    await copyTree(baseBackupDir, this.dataDir, timeoutMs);
+    await copyTree(baseBackupDir, this.dataDir, timeoutMs, this.options.background);
     rmSync(path.join(this.dataDir, 'backup_manifest'), { force: true });
     rmSync(this.socketDir, { recursive: true, force: true });
     mkdirSync(this.socketDir, { recursive: true, mode: 0o700 });
@@ -304,7 +312,8 @@ export class ScratchCluster {
     const recoveryStarted = performance.now();
     log(`Starting the scratch cluster on ${HOST}:${this.port} and replaying WAL (${target.kind === 'end' ? 'to the end of the archive' : `target ${JSON.stringify(target)}`}).`);
     try {
-      await runAsServer(user, binaries.bin('pg_ctl'), ['start', '-D', this.dataDir, '-l', this.logFile, '-w', '-t', String(Math.ceil(timeoutMs / 1000)), '-s'], { timeoutMs: timeoutMs + 10_000 });
+      const start = maybeLowPriority(this.options.background, binaries.bin('pg_ctl'), ['start', '-D', this.dataDir, '-l', this.logFile, '-w', '-t', String(Math.ceil(timeoutMs / 1000)), '-s']);
+      await runAsServer(user, start.file, start.args, { timeoutMs: timeoutMs + 10_000 });
     } catch (error) {
       throw this.recoveryFailed(error instanceof CommandError ? 'the server did not start' : errorMessage(error));
     }

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { chownSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { CommandError } from '../core/errors.ts';
+import { maybeLowPriority } from '../util/low-priority.ts';
 import { runCommand, type CommandOutput } from '../util/run-command.ts';
 import type { ServerUser } from './server-user.ts';
 
@@ -46,10 +47,12 @@ export function chownTreeToServer(user: ServerUser, target: string): void {
 
 /**
  * Copies a directory tree with `cp -a` (as fast as the disk allows, modes
- * and times kept). The destination must not exist.
+ * and times kept; at the lowest priority with `background`). The
+ * destination must not exist.
  */
-export async function copyTree(from: string, to: string, timeoutMs = 3_600_000): Promise<number> {
-  const out = await runCommand('cp', ['-a', '--', from, to], { timeoutMs });
+export async function copyTree(from: string, to: string, timeoutMs = 3_600_000, background = false): Promise<number> {
+  const cp = maybeLowPriority(background, 'cp', ['-a', '--', from, to]);
+  const out = await runCommand(cp.file, cp.args, { timeoutMs });
   return out.durationMs;
 }
 

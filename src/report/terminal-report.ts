@@ -35,6 +35,7 @@ export function renderDrillResult(result: DrillResult): string {
   for (const step of result.steps) steps.push([step.id, step.status, step.status === 'skipped' ? '' : formatDuration(step.durationMs)]);
   const lines = [...header, summary.toString(), steps.toString(), `verdict: ${VERDICT[result.status]}`];
   if (result.reasons.length > 0) lines.push(...result.reasons.map((r) => `- ${r}`));
+  if (result.notes.length) lines.push(...result.notes.map((n) => `note: ${n}`));
   if (result.cleanupFailures.length > 0) lines.push(...result.cleanupFailures.map((c) => `cleanup failed: ${c}`));
   return redact(lines.join('\n'));
 }

@@ -1,4 +1,5 @@
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, utimesSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backupLab, labBackupRoot, labScratchRoot, verifyLabBackup } from '../../src/backup/lab-backups.ts';
@@ -37,7 +38,17 @@ describe('backup run / list / prune / verify (real PostgreSQL)', () => {
     // Some WAL beyond the backup, archived, so that replay really replays.
     await env.lab.psql('payments_db', "INSERT INTO payments (id, user_id, amount, currency, status) SELECT gen_random_uuid(), md5('user-1')::uuid, 1, 'EUR', 'pending' FROM generate_series(1, 50)");
     await env.lab.psql('postgres', 'SELECT pg_switch_wal()');
-    const report = await verifyLabBackup(env.lab);
+    // While the smoke checks run, the scratch cluster's postmaster is up: it must run in the background of the machine.
+    const priorities: number[] = [];
+    const report = await verifyLabBackup(env.lab, {
+      onProgress: (line) => {
+        if (!line.startsWith('tables: running')) return;
+        for (const name of readdirSync(labScratchRoot(env.lab))) {
+          const pidFile = path.join(labScratchRoot(env.lab), name, 'data', 'postmaster.pid');
+          if (existsSync(pidFile)) priorities.push(os.getPriority(Number(readFileSync(pidFile, 'utf8').split('\n')[0])));
+        }
+      },
+    });
     console.log(`verify: restore ${report.restoreMs?.toFixed(0)} ms; ${report.checks.map((c) => `${c.name}=${c.ok}`).join(', ')}`);
     expect(report.ok, JSON.stringify(report.checks, null, 1)).toBe(true);
     expect(report.restoreMs).toBeGreaterThan(0);
@@ -45,6 +56,7 @@ describe('backup run / list / prune / verify (real PostgreSQL)', () => {
     expect(readdirSync(labScratchRoot(env.lab))).toEqual([]);
     expect(await processesMatching(labScratchRoot(env.lab))).toEqual([]);
     expect(listBackups(labBackupRoot(env.lab)).at(-1)?.verified?.ok).toBe(true);
+    expect(priorities).toEqual([19]);
   });
 
   it('fails loudly on a flipped byte in a backup file (exit code 2 from the CLI)', async () => {

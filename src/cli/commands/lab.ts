@@ -45,6 +45,13 @@ export function registerLab(program: Command): void {
       say(`PostgreSQL      ${s.pgMajor} on 127.0.0.1:${s.port}`);
       say(`data directory  ${s.dataDir}`);
       say(`WAL archive     ${s.archiveDir} (${s.archivedWalFiles} segments)`);
+      const a = s.archiver;
+      if (a) {
+        const last = a.lastArchivedWal ? `last archived ${a.lastArchivedWal} at ${a.lastArchivedAt}` : 'nothing archived since the server started';
+        const failed = a.failedCount ? `; ${a.failedCount} failed attempt(s), last ${a.lastFailedWal} at ${a.lastFailedAt}` : '';
+        say(`archiver        ${a.failing ? 'FAILING' : 'ok'}: ${last}${failed}; ${a.waiting} file(s) waiting`);
+        if (a.problem) say(`PROBLEM         ${a.problem}`);
+      }
       say(`server log      ${s.logFile}`);
       say(`fault proxy     ${faultProxy}`);
       if (s.running) say(`connections     ${Object.entries(s.connections).map(([k, v]) => `${k}: ${v}`).join(', ') || 'none'}`);
