@@ -13,7 +13,7 @@ import { loadFixtures } from './fixtures.ts';
 import { freePort, isPortFree } from './free-port.ts';
 import { socketDirFor } from './socket-dir.ts';
 import { generatePassword, readLabState, writeLabState, type LabOwner, type LabState } from './lab-state.ts';
-import { findPgBinaries, type PgBinaries } from './pg-binaries.ts';
+import { findPgBinaries, requireLabVersion, type PgBinaries } from './pg-binaries.ts';
 import { runAsServer } from './server-process.ts';
 import { resolveServerUser, type ServerUser } from './server-user.ts';
 import { ARCHIVER_HEALTH_SQL, archiveCommand, archiverHealthFromRow, installArchiveScript, type ArchiverHealth } from './wal-archiver.ts';
@@ -147,7 +147,7 @@ export class Lab implements Target {
 
   /** The PostgreSQL binaries the lab uses. */
   pg(): PgBinaries {
-    this.binaries ??= findPgBinaries(this.env);
+    this.binaries ??= requireLabVersion(findPgBinaries(this.env));
     return this.binaries;
   }
 
@@ -631,7 +631,6 @@ export class Lab implements Target {
 
   private async create(): Promise<void> {
     const pg = this.pg();
-    if (pg.major < 12) throw new UserError(`PostgreSQL ${pg.major} in ${pg.bindir} is too old for pgdrill's lab.`, 'Install PostgreSQL 12 or newer and point PG_BIN at it.');
     mkdirSync(this.labDir, { recursive: true });
     let serverRoot = path.join(this.labDir, 'server');
     if (!this.serverCanUse(this.labDir)) {

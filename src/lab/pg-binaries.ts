@@ -17,6 +17,21 @@ export interface PgBinaries {
 
 const REQUIRED = ['initdb', 'pg_ctl', 'postgres', 'psql', 'pg_isready'];
 
+/**
+ * The oldest PostgreSQL the lab runs on: it uses `wal_keep_size` and
+ * `DROP DATABASE ... WITH (FORCE)` (13) and `pg_amcheck` (14).
+ */
+export const MIN_LAB_PG_MAJOR = 14;
+
+/** Throws a `UserError` naming the version found and what to install when `pg` is older than the lab needs. */
+export function requireLabVersion(pg: PgBinaries): PgBinaries {
+  if (pg.major >= MIN_LAB_PG_MAJOR) return pg;
+  throw new UserError(
+    `PostgreSQL ${pg.major} in ${pg.bindir} (found by ${pg.foundBy}) is too old for pgdrill's lab, which needs ${MIN_LAB_PG_MAJOR} or newer (it uses wal_keep_size, DROP DATABASE ... WITH (FORCE) and pg_amcheck).`,
+    `Install PostgreSQL ${MIN_LAB_PG_MAJOR} or newer (Debian/Ubuntu: apt-get install postgresql; macOS: brew install postgresql@16) and point PG_BIN at its bin directory.`,
+  );
+}
+
 function hasServer(dir: string): boolean {
   return REQUIRED.every((name) => {
     try {
