@@ -1,6 +1,7 @@
-import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { DrillResult } from '../core/result.ts';
+import { ensureDir } from '../util/safe-dir.ts';
 
 /** One line of the history file: what a drill measured, and when. */
 export interface HistoryEntry {
@@ -21,7 +22,7 @@ export function defaultHistoryFile(cwd = process.cwd()): string {
 
 /** Appends one entry per result to the history (JSON lines). */
 export function appendHistory(file: string, results: readonly DrillResult[]): void {
-  mkdirSync(path.dirname(file), { recursive: true });
+  ensureDir(path.dirname(file), { what: 'history directory', nextStep: 'Choose a --history file in a directory you can write to, or pass --no-history.' });
   const lines = results.map((r) => JSON.stringify({ at: r.finishedAt, scenario: r.scenario, variant: r.variant, status: r.status, rtoMs: r.rtoMs, rpoMs: r.rpoMs, lostWrites: r.lostWrites, objectives: r.objectives } satisfies HistoryEntry));
   if (lines.length) appendFileSync(file, `${lines.join('\n')}\n`);
 }

@@ -4,6 +4,8 @@ import type { DrillResult } from '../../core/result.ts';
 import type { Objectives } from '../../core/scenario.ts';
 import { UserError } from '../../core/errors.ts';
 import { runDrill } from '../../engine/drill.ts';
+import { LAB_DIR_ROLE } from '../../lab/lab-dir.ts';
+import { checkDirPath } from '../../util/safe-dir.ts';
 import { renderSuiteTable } from '../../report/suite-table.ts';
 import { progressLine, suiteExitCode, suiteWorkDir } from '../../suite/suite-output.ts';
 import { runSuite } from '../../suite/run-suite.ts';
@@ -56,6 +58,7 @@ export function registerDrill(program: Command, setExit: (code: number) => void)
     .addHelpText('after', '\nExit codes: 0 every objective met, 2 an objective breached, 1 the harness failed or a fault had no effect (ineffective).')
     .action(async (names: string[], flags: DrillFlags) => {
       const scenarios = await selectScenarios({ names, all: flags.all, tags: flags.tag });
+      if (flags.labDir) checkDirPath(flags.labDir, LAB_DIR_ROLE);
       const objectives: Partial<Objectives> = {};
       if (flags.objectiveRto !== undefined) {
         if (flags.objectiveRto <= 0) throw new InvalidArgumentError('--objective-rto must be more than 0');
