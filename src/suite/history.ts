@@ -1,5 +1,6 @@
 import { appendFileSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { UserError, errorMessage } from '../core/errors.ts';
 import type { DrillResult } from '../core/result.ts';
 import { ensureDir } from '../util/safe-dir.ts';
 
@@ -27,13 +28,14 @@ export function appendHistory(file: string, results: readonly DrillResult[]): vo
   if (lines.length) appendFileSync(file, `${lines.join('\n')}\n`);
 }
 
-/** Reads the history; a missing file is an empty history, unreadable lines are skipped and counted. */
+/** Reads the history; a missing file is an empty history, unreadable lines are skipped and counted; a file that cannot be read is a `UserError`. */
 export function readHistory(file: string): { entries: HistoryEntry[]; skipped: number } {
   let text = '';
   try {
     text = readFileSync(file, 'utf8');
-  } catch {
-    return { entries: [], skipped: 0 };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { entries: [], skipped: 0 };
+    throw new UserError(`The history file ${file} could not be read: ${errorMessage(error)}.`, 'Give --file the history file `pgdrill ci` writes (by default .pgdrill/history.jsonl).');
   }
   const entries: HistoryEntry[] = [];
   let skipped = 0;

@@ -1,4 +1,4 @@
-import { accessSync, constants, mkdirSync, statfsSync, statSync, type Stats } from 'node:fs';
+import { accessSync, constants, mkdirSync, statfsSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { UserError, errorMessage } from '../core/errors.ts';
 
@@ -90,4 +90,31 @@ export function ensureDir(dir: string, role: DirRole, mode?: number): string {
     throw problem(role, resolved, `could not be created (${errorMessage(error)})`);
   }
   return resolved;
+}
+
+/**
+ * Checks, before any work, that a file pgdrill will write at the end (a
+ * report, the history) can be written: its directory passes `checkDirPath`
+ * and the file itself, when it exists, is not a directory. `flag` names the
+ * option in the message (e.g. "--json").
+ */
+export function checkOutputFile(file: string, flag: string): string {
+  const resolved = path.resolve(file);
+  const role: DirRole = { what: `directory of ${flag}`, nextStep: `Give ${flag} a file in a directory you can write to.` };
+  checkDirPath(path.dirname(resolved), role);
+  let stats: Stats | undefined;
+  try {
+    stats = statSync(resolved);
+  } catch {
+    // not there yet: it will be created
+  }
+  if (stats?.isDirectory()) throw new UserError(`${flag} ${resolved} is a directory, not a file.`, `Give ${flag} the path of a file to write.`);
+  return resolved;
+}
+
+/** Writes a report file, creating its directory first (checked like every directory pgdrill makes). */
+export function writeReportFile(file: string, content: string): void {
+  const resolved = path.resolve(file);
+  ensureDir(path.dirname(resolved), { what: `directory of the report ${resolved}`, nextStep: 'Choose a report path in a directory you can write to.' });
+  writeFileSync(resolved, content);
 }
