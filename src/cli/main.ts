@@ -22,6 +22,10 @@ import { reportFailure } from './output.ts';
 export async function main(argv: string[]): Promise<number> {
   let exitCode: number = ExitCode.ok;
   let commanderSpoke = false;
+  // A reader that stopped reading (`pgdrill lab status | head -3`) is no failure: the command finishes without it.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
   const program = new Command()
     .name('pgdrill')
     .description('PostgreSQL disaster-recovery harness: rehearse recovery, measure RTO and RPO, gate CI on them.')
