@@ -194,4 +194,22 @@ describe('pgdrill: every bad input is a clear error (exit 1, named on stderr, no
       expect(run.signal ?? run.code, args.join(' ')).not.toBe('SIGKILL');
     }
   });
+
+  it('a lab directory under /proc neither spins nor ignores SIGTERM (it used to need SIGKILL)', async () => {
+    const { child, done } = startCli(['drill', 'connection-loss', '--lab-dir', '/proc/x'], NO_PG, dir);
+    const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    const early = await Promise.race([done, new Promise<undefined>((r) => setTimeout(r, 3000))]);
+    let run = early;
+    if (!run) {
+      // Still running after 3 s: it must at least honour SIGTERM within a second.
+      const sent = performance.now();
+      child.kill('SIGTERM');
+      run = await done;
+      expect(performance.now() - sent).toBeLessThan(1000);
+    }
+    clearTimeout(killer);
+    expect(run.signal).not.toBe('SIGKILL');
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/lab directory \/proc\/x is under \/proc/);
+  });
 });
