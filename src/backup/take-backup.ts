@@ -4,8 +4,12 @@ import pg from 'pg';
 import { CommandError, UserError, errorMessage } from '../core/errors.ts';
 import { runWithProgress } from '../lab/server-process.ts';
 import { redact } from '../util/redact.ts';
+import { ensureDir, type DirRole } from '../util/safe-dir.ts';
 import { checksumFiles, listFiles, writeManifest, type BackupManifest, type DumpEntry, type TableCount } from './manifest.ts';
 import { SEED_DATABASES, type BackupSource } from './source.ts';
+
+/** How a backup directory is named in errors about it. */
+export const BACKUP_DIR_ROLE: DirRole = { what: 'backup directory', nextStep: 'Give --backup-dir a directory you can write to (or a path that can be created under one).' };
 
 /** What to take and where. */
 export interface BackupOptions {
@@ -76,7 +80,7 @@ export async function takeBackup(source: BackupSource, options: BackupOptions = 
   const t0 = performance.now();
   const root = path.resolve(options.backupRoot ?? source.defaultBackupRoot);
   let id = backupIdFor(started);
-  mkdirSync(root, { recursive: true, mode: 0o700 });
+  ensureDir(root, BACKUP_DIR_ROLE, 0o700);
   const dir = path.join(root, id);
   try {
     mkdirSync(dir, { mode: 0o700 });

@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { UserError } from '../core/errors.ts';
 import { ExitCode } from '../core/exit-codes.ts';
 import { registerBackup } from './commands/backup.ts';
 import { registerCi } from './commands/ci.ts';
@@ -20,13 +21,23 @@ import { reportFailure } from './output.ts';
  */
 export async function main(argv: string[]): Promise<number> {
   let exitCode: number = ExitCode.ok;
+  let commanderSpoke = false;
+  // A reader that stopped reading (`pgdrill lab status | head -3`) is no failure: the command finishes without it.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
   const program = new Command()
     .name('pgdrill')
     .description('PostgreSQL disaster-recovery harness: rehearse recovery, measure RTO and RPO, gate CI on them.')
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
-    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+    .configureOutput({
+      writeErr: (text) => {
+        commanderSpoke = true;
+        process.stderr.write(text);
+      },
+    });
   registerDrill(program, (code) => { exitCode = code; });
   registerCi(program, (code) => { exitCode = code; });
   registerHistory(program);
@@ -47,6 +58,8 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return ExitCode.ok;
       if (error.code === 'commander.executeSubCommandAsync') return ExitCode.ok;
+      // Commander printed its own parse errors; one thrown by an action (InvalidArgumentError) it did not.
+      if (!commanderSpoke) reportFailure(new UserError(error.message.replace(/^error: /, ''), 'Run the command with --help for its usage.'));
       return ExitCode.harnessFailed;
     }
     reportFailure(error);

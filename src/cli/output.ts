@@ -11,6 +11,32 @@ export function warn(line: string): void {
   process.stderr.write(`${redact(line)}\n`);
 }
 
+/** Why a file operation failed, in words, for the codes a path the user gave can cause. */
+const FILE_PROBLEMS: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOENT: 'no such file or directory',
+  ENOTDIR: 'a part of the path is not a directory',
+  EISDIR: 'it is a directory',
+  EROFS: 'the filesystem is read-only',
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+  EEXIST: 'it already exists',
+  ELOOP: 'too many symbolic links',
+  ENAMETOOLONG: 'the name is too long',
+};
+
+/**
+ * A file operation on a path that failed for a reason the user can fix (a
+ * missing, unreadable or unwritable file): said in one paragraph, like a
+ * `UserError`, when no command turned it into one itself.
+ */
+function describeFileProblem(error: unknown): string | undefined {
+  const e = error as NodeJS.ErrnoException;
+  if (!(error instanceof Error) || typeof e.path !== 'string' || typeof e.syscall !== 'string' || !e.code || !FILE_PROBLEMS[e.code]) return undefined;
+  return `pgdrill: could not ${e.syscall} ${e.path}: ${FILE_PROBLEMS[e.code]} (${e.code}).\nCheck that path and its permissions, or choose another.`;
+}
+
 /**
  * Prints a failure the way the CLI promises: a user error as one paragraph
  * (what is wrong, what to do) without a stack; anything else as a bug with
@@ -21,6 +47,8 @@ export function reportFailure(error: unknown): void {
     warn(`pgdrill: ${error.message}${error.nextStep ? `\n${error.nextStep}` : ''}`);
   } else if (error instanceof CommandError) {
     warn(`pgdrill: ${error.message}`);
+  } else if (describeFileProblem(error)) {
+    warn(describeFileProblem(error)!);
   } else if (error instanceof BugError) {
     warn(`pgdrill: internal error (a bug in pgdrill): ${error.stack ?? error.message}`);
   } else {

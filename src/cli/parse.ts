@@ -16,3 +16,10 @@ export function parsePositiveInt(value: string): number {
   if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`"${value}" is not a positive whole number.`);
   return n;
 }
+
+/** Parses a TCP port flag (1-65535). */
+export function parsePort(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new InvalidArgumentError(`"${value}" is not a TCP port (a whole number from 1 to 65535).`);
+  return n;
+}

@@ -135,13 +135,17 @@ const StepSchema = z
     message: 'a step needs run, verify, a SQL command (with its database) or manual instructions',
   });
 
-const RunbookSchema = z
-  .object({
-    id: kebab,
-    title: z.string().min(1),
-    summary: z.string().min(1),
-    steps: z.array(StepSchema).min(1),
-  })
+/** A runbook's shape, as `defineRunbook` checks it (also inside a scenario). */
+export const RunbookSchema = z
+  .object(
+    {
+      id: kebab,
+      title: z.string().min(1),
+      summary: z.string().min(1),
+      steps: z.array(StepSchema).min(1),
+    },
+    { error: (issue) => (issue.code === 'invalid_type' ? 'expected a runbook: an object with id, title, summary and steps (defineRunbook({...}))' : undefined) },
+  )
   .superRefine((r, ctx) => {
     const seen = new Set<string>();
     for (const [i, step] of r.steps.entries()) {
@@ -150,19 +154,62 @@ const RunbookSchema = z
     }
   });
 
-/** Formats zod issues as one readable line each. */
+/**
+ * Formats zod issues as one readable line each: the field path, then what
+ * was expected ("missing: expected string" for a field left out).
+ */
+export function issueLines(error: z.ZodError): string[] {
+  return error.issues.map((i) => {
+    const message = i.message.replace(/^Invalid input: expected (.+), received undefined$/, 'missing: expected $1').replace(/^Invalid input: /, '');
+    return `${i.path.length ? i.path.join('.') : '(root)'}: ${message}`;
+  });
+}
+
+/** Formats zod issues as one line. */
 export function describeIssues(error: z.ZodError): string {
-  return error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`).join('; ');
+  return issueLines(error).join('; ');
+}
+
+/** What is wrong with a runbook definition, one line per problem; empty when it is valid. */
+export function runbookProblems(runbook: unknown): string[] {
+  const parsed = RunbookSchema.safeParse(runbook);
+  return parsed.success ? [] : issueLines(parsed.error);
+}
+
+/** The id a definition claims, for messages about it (it may be anything). */
+function claimedId(definition: unknown): string {
+  const id = (definition as { id?: unknown } | null | undefined)?.id;
+  return typeof id === 'string' ? id : '?';
+}
+
+/** The next step for a bad definition (of a file, when known). */
+export function definitionFix(kind: 'scenario' | 'runbook', where?: string): string {
+  return `Fix the ${kind}${where ? ` in ${where}` : ''}: it must be \`export default define${kind === 'scenario' ? 'Scenario' : 'Runbook'}({...})\` with the fields the README lists.`;
+}
+
+/**
+ * An invalid scenario or runbook definition: a `UserError` that keeps each
+ * problem (field path: what was expected), so that a loader can name the
+ * file it came from.
+ */
+export class DefinitionError extends UserError {
+  readonly kind: 'scenario' | 'runbook';
+  readonly problems: readonly string[];
+  constructor(kind: 'scenario' | 'runbook', definition: unknown, problems: readonly string[], where?: string) {
+    const heading = where ? `The ${kind} in ${where} is invalid:` : `The ${kind} "${claimedId(definition)}" is invalid:`;
+    // Compiler style, one problem a line: file, field path, what was expected.
+    super(`${heading}\n${problems.map((p) => `  ${where ? `${where}: ` : ''}${p}`).join('\n')}`, definitionFix(kind, where));
+    this.kind = kind;
+    this.problems = problems;
+  }
 }
 
 /**
  * Validates a runbook definition and returns it unchanged. An invalid one
- * throws a `UserError` naming every problem, before anything runs.
+ * throws a `DefinitionError` naming every problem, before anything runs.
  */
 export function defineRunbook(runbook: Runbook): Runbook {
-  const parsed = RunbookSchema.safeParse(runbook);
-  if (!parsed.success) {
-    throw new UserError(`The runbook "${String((runbook as { id?: unknown })?.id ?? '?')}" is invalid: ${describeIssues(parsed.error)}.`, 'Fix the runbook file in runbooks/ and run again.');
-  }
+  const problems = runbookProblems(runbook);
+  if (problems.length > 0) throw new DefinitionError('runbook', runbook, problems);
   return runbook;
 }

@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import type { Fault, FaultContext } from '../faults/fault.ts';
 import type { LoadProfile } from '../load/load-generator.ts';
-import { UserError } from './errors.ts';
-import { describeIssues, type Runbook } from './runbook.ts';
+import { DefinitionError, issueLines, RunbookSchema, type Runbook } from './runbook.ts';
 
 /** Recovery objectives, judged after the run (k6-style thresholds). */
 export interface Objectives {
@@ -75,12 +74,15 @@ export interface Scenario {
 }
 
 const kebab = z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'must be kebab-case (a-z, 0-9, dashes)');
-const FaultSchema = z.object({
-  name: z.string().min(1),
-  description: z.string().min(1),
-  inject: z.function(),
-  revert: z.function(),
-});
+const FaultSchema = z.object(
+  {
+    name: z.string().min(1),
+    description: z.string().min(1),
+    inject: z.function(),
+    revert: z.function(),
+  },
+  { error: (issue) => (issue.code === 'invalid_type' ? 'expected a fault: an object with name, description, inject and revert' : undefined) },
+);
 
 const ScenarioSchema = z.object({
   id: kebab,
@@ -91,7 +93,7 @@ const ScenarioSchema = z.object({
   fault: FaultSchema,
   variants: z.record(kebab, z.object({ description: z.string().min(1), fault: FaultSchema })).optional(),
   holdMs: z.number().int().min(0).max(3_600_000),
-  runbook: z.object({ id: kebab, steps: z.array(z.object({ id: z.string() })).min(1) }),
+  runbook: RunbookSchema,
   objectives: z.object({ rtoMs: z.number().int().positive(), rpoMs: z.number().int().min(0) }),
   load: z.object({
     rate: z.number().int().min(1).max(5000),
@@ -117,19 +119,26 @@ const ScenarioSchema = z.object({
 });
 
 /**
- * Validates a scenario definition (and every step of its runbook can run
- * unattended) and returns it unchanged; an invalid one throws a `UserError`
- * naming every problem, before anything is touched.
+ * What is wrong with a scenario definition, one line per problem (the field
+ * path, then what was expected); empty when it is valid. Every step of its
+ * runbook must be able to run unattended.
+ */
+export function scenarioProblems(scenario: unknown): string[] {
+  const parsed = ScenarioSchema.safeParse(scenario);
+  const problems = parsed.success ? [] : issueLines(parsed.error);
+  const steps = (scenario as Partial<Scenario> | null | undefined)?.runbook?.steps;
+  for (const step of Array.isArray(steps) ? steps : []) {
+    if (step && !step.run && !step.verify && step.command?.kind !== 'sql') problems.push(`runbook step "${step.id}" has only manual instructions, so a drill cannot run it unattended`);
+  }
+  return problems;
+}
+
+/**
+ * Validates a scenario definition and returns it unchanged; an invalid one
+ * throws a `DefinitionError` naming every problem, before anything is touched.
  */
 export function defineScenario(scenario: Scenario): Scenario {
-  const parsed = ScenarioSchema.safeParse(scenario);
-  const problems: string[] = [];
-  if (!parsed.success) problems.push(describeIssues(parsed.error));
-  for (const step of scenario?.runbook?.steps ?? []) {
-    if (!step.run && !step.verify && step.command?.kind !== 'sql') problems.push(`runbook step "${step.id}" has only manual instructions, so a drill cannot run it unattended`);
-  }
-  if (problems.length > 0) {
-    throw new UserError(`The scenario "${String((scenario as { id?: unknown })?.id ?? '?')}" is invalid: ${problems.join('; ')}.`, 'Fix the scenario file in scenarios/ and run again.');
-  }
+  const problems = scenarioProblems(scenario);
+  if (problems.length > 0) throw new DefinitionError('scenario', scenario, problems);
   return scenario;
 }

@@ -1,9 +1,9 @@
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { UserError, errorMessage } from '../core/errors.ts';
-import type { Runbook } from '../core/runbook.ts';
-import type { Scenario } from '../core/scenario.ts';
+import { DefinitionError, definitionFix, runbookProblems, type Runbook } from '../core/runbook.ts';
+import { scenarioProblems, type Scenario } from '../core/scenario.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -32,40 +32,72 @@ export function runbookIds(): string[] {
   return ids(RUNBOOKS_DIR);
 }
 
-async function importDefault<T>(file: string, what: string): Promise<T> {
-  let mod: { default?: T };
-  try {
-    mod = (await import(pathToFileURL(file).href)) as { default?: T };
-  } catch (error) {
-    if (error instanceof UserError) throw error;
-    const esmHint = /require\(\) ES Module|Cannot use import statement/.test(errorMessage(error))
-      ? ' It was loaded as CommonJS: name it .mts, or put it under a package.json with "type": "module".'
-      : '';
-    throw new UserError(`The ${what} file ${file} could not be loaded: ${errorMessage(error)}${esmHint}`, 'Fix the file (it must be valid TypeScript with a default export) and run again.');
-  }
-  if (!mod.default) throw new UserError(`The ${what} file ${file} has no default export.`, `Export the ${what} with \`export default define${what === 'scenario' ? 'Scenario' : 'Runbook'}({...})\`.`);
-  return mod.default;
+type Kind = 'scenario' | 'runbook';
+const PROBLEMS: Record<Kind, (value: unknown) => string[]> = { scenario: scenarioProblems, runbook: runbookProblems };
+
+/** How a definition file is named in messages: relative to the current directory when it is under it. */
+function shownPath(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
+}
+
+/** A short picture of a value that is not a definition, for messages. */
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'function') return 'a function';
+  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+  return `${typeof value} ${String(value)}`;
 }
 
 /**
- * Loads a scenario by id (a file in scenarios/) or by path to a .ts file.
- * Its definition was validated when the file was imported (defineScenario).
+ * Imports a definition file and validates its default export with the same
+ * schema as `defineScenario` / `defineRunbook` (a plain object export is
+ * checked too), so that a bad file is a `UserError` naming the file, each
+ * field and what was expected, before anything runs.
  */
+async function importDefinition<T>(file: string, kind: Kind): Promise<T> {
+  const shown = shownPath(file);
+  const fix = definitionFix(kind, shown);
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+  } catch (error) {
+    if (error instanceof DefinitionError) throw new DefinitionError(error.kind, undefined, error.problems, shown);
+    if (error instanceof UserError) throw new UserError(`${shown}: ${error.message}`, error.nextStep, { cause: error });
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' && !existsSync(file)) throw new UserError(`The ${kind} file ${shown} does not exist.`, `Check the path, or use a ${kind} id (see \`pgdrill list\`).`);
+    const esmHint = /require\(\) ES Module|Cannot use import statement/.test(errorMessage(error))
+      ? ' It was loaded as CommonJS: name it .mts, or put it under a package.json with "type": "module".'
+      : '';
+    throw new UserError(`The ${kind} file ${shown} could not be loaded: ${errorMessage(error)}${esmHint}`, fix);
+  }
+  const value = mod.default;
+  if (value === undefined) throw new UserError(`The ${kind} file ${shown} has no default export.`, fix);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new UserError(`The default export of ${shown} is ${describeValue(value)}, not a ${kind} object.`, fix);
+  }
+  const problems = PROBLEMS[kind](value);
+  if (problems.length > 0) throw new DefinitionError(kind, value, problems, shown);
+  return value as T;
+}
+
+/** Loads a scenario by id (a file in scenarios/) or by path to a .ts file, validated. */
 export async function loadScenario(idOrPath: string): Promise<Scenario> {
-  if (/\.m?ts$/.test(idOrPath)) return importDefault<Scenario>(path.resolve(idOrPath), 'scenario');
+  if (/\.m?ts$/.test(idOrPath)) return importDefinition<Scenario>(path.resolve(idOrPath), 'scenario');
   const known = scenarioIds();
   if (!known.includes(idOrPath)) {
     throw new UserError(`There is no scenario "${idOrPath}".`, `Use one of: ${known.join(', ')} (see \`pgdrill list\`), or the path of a scenario .ts file.`);
   }
-  return importDefault<Scenario>(path.join(SCENARIOS_DIR, `${idOrPath}.ts`), 'scenario');
+  return importDefinition<Scenario>(path.join(SCENARIOS_DIR, `${idOrPath}.ts`), 'scenario');
 }
 
-/** Loads a runbook by id (a file in runbooks/) or by path to a .ts file. */
+/** Loads a runbook by id (a file in runbooks/) or by path to a .ts file, validated. */
 export async function loadRunbook(idOrPath: string): Promise<Runbook> {
-  if (/\.m?ts$/.test(idOrPath)) return importDefault<Runbook>(path.resolve(idOrPath), 'runbook');
+  if (/\.m?ts$/.test(idOrPath)) return importDefinition<Runbook>(path.resolve(idOrPath), 'runbook');
   const known = runbookIds();
   if (!known.includes(idOrPath)) {
     throw new UserError(`There is no runbook "${idOrPath}".`, `Use one of: ${known.join(', ')} (see \`pgdrill list\`), or the path of a runbook .ts file.`);
   }
-  return importDefault<Runbook>(path.join(RUNBOOKS_DIR, `${idOrPath}.ts`), 'runbook');
+  return importDefinition<Runbook>(path.join(RUNBOOKS_DIR, `${idOrPath}.ts`), 'runbook');
 }

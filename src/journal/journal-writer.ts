@@ -1,7 +1,8 @@
-import { closeSync, fsyncSync, ftruncateSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { UserError, errorMessage } from '../core/errors.ts';
 import { redactDeep } from '../util/redact.ts';
+import { ensureDir } from '../util/safe-dir.ts';
 import { lockJournal } from './journal-lock.ts';
 import type { JournalRead } from './journal-reader.ts';
 import type { JournalEntry, JournalRecord } from './records.ts';
@@ -55,7 +56,7 @@ export class JournalWriter implements JournalSink {
   /** Starts a new journal; refuses to write over an existing one. */
   static create(file: string): JournalWriter {
     const resolved = path.resolve(file);
-    mkdirSync(path.dirname(resolved), { recursive: true });
+    ensureDir(path.dirname(resolved), { what: 'journal directory', nextStep: 'Choose a --journal path in a directory you can write to.' });
     const release = lockJournal(resolved);
     let fd: number;
     try {

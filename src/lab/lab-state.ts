@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { UserError } from '../core/errors.ts';
+import { ensureDir } from '../util/safe-dir.ts';
+import { LAB_DIR_ROLE } from './lab-dir.ts';
 
 /** Who started the running server: `lab up` (persistent) or a drill that stops it when done (ephemeral). */
 const OwnerSchema = z.object({
@@ -61,19 +63,25 @@ export function readLabState(labDir: string): LabState | undefined {
   } catch {
     return undefined;
   }
-  const parsed = LabStateSchema.safeParse(JSON.parse(text));
-  if (!parsed.success) {
-    throw new UserError(
-      `The lab state file ${labStatePath(labDir)} is not one this pgdrill understands (${parsed.error.issues[0]?.message ?? 'invalid'}).`,
+  const problem = (why: string) =>
+    new UserError(
+      `The lab state file ${labStatePath(labDir)} is not one this pgdrill understands (${why}).`,
       'Run `pgdrill lab down --purge` for that lab directory, or remove it, then `pgdrill lab up` again.',
     );
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw problem(`not JSON: ${(error as Error).message}`);
   }
+  const parsed = LabStateSchema.safeParse(json);
+  if (!parsed.success) throw problem(parsed.error.issues[0]?.message ?? 'invalid');
   return parsed.data;
 }
 
 /** Writes the lab state atomically (temp file + rename), mode 0600. */
 export function writeLabState(state: LabState): void {
-  mkdirSync(state.labDir, { recursive: true });
+  ensureDir(state.labDir, LAB_DIR_ROLE);
   const file = labStatePath(state.labDir);
   const tmp = `${file}.${process.pid}.tmp`;
   writeFileSync(tmp, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });

@@ -15,6 +15,8 @@ import { socketDirFor } from './socket-dir.ts';
 import { generatePassword, readLabState, writeLabState, type LabOwner, type LabState } from './lab-state.ts';
 import { findPgBinaries, requireLabVersion, type PgBinaries } from './pg-binaries.ts';
 import { runAsServer } from './server-process.ts';
+import { LAB_DIR_ROLE } from './lab-dir.ts';
+import { checkDirPath, ensureDir } from '../util/safe-dir.ts';
 import { resolveServerUser, type ServerUser } from './server-user.ts';
 import { ARCHIVER_HEALTH_SQL, archiveCommand, archiverHealthFromRow, installArchiveScript, type ArchiverHealth } from './wal-archiver.ts';
 
@@ -119,7 +121,7 @@ export class Lab implements Target {
   private state: LabState | undefined;
 
   constructor(options: LabOptions = {}) {
-    this.labDir = path.resolve(options.labDir ?? path.join(process.cwd(), '.pgdrill'));
+    this.labDir = checkDirPath(options.labDir ?? defaultLabDir(), LAB_DIR_ROLE, { writable: false });
     this.log = options.log ?? (() => {});
     this.env = options.env ?? process.env;
     this.state = readLabState(this.labDir);
@@ -631,7 +633,7 @@ export class Lab implements Target {
 
   private async create(): Promise<void> {
     const pg = this.pg();
-    mkdirSync(this.labDir, { recursive: true });
+    ensureDir(this.labDir, LAB_DIR_ROLE);
     let serverRoot = path.join(this.labDir, 'server');
     if (!this.serverCanUse(this.labDir)) {
       const digest = createHash('sha256').update(this.labDir).digest('hex').slice(0, 12);
@@ -854,7 +856,7 @@ export class Lab implements Target {
 
   /** A cross-process lock on the lab directory, so two pgdrill processes never start two servers. */
   private async lock(): Promise<() => void> {
-    mkdirSync(this.labDir, { recursive: true });
+    ensureDir(this.labDir, LAB_DIR_ROLE);
     const file = path.join(this.labDir, 'lab.lock');
     const deadline = Date.now() + 120_000;
     for (;;) {

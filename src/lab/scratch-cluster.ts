@@ -7,6 +7,7 @@ import { maybeLowPriority } from '../util/low-priority.ts';
 import { isProcessAlive } from '../util/process-alive.ts';
 import { runCommand } from '../util/run-command.ts';
 import { sleep } from '../util/sleep.ts';
+import { ensureDir } from '../util/safe-dir.ts';
 import { freePort } from './free-port.ts';
 import type { PgBinaries } from './pg-binaries.ts';
 import { chownTreeToServer, copyTree, runAsServer } from './server-process.ts';
@@ -274,7 +275,7 @@ export class ScratchCluster {
       throw new UserError(`${baseBackupDir} is not a plain-format base backup (it has no PG_VERSION file).`, 'Point at the base/ directory of a pgdrill backup.');
     }
     const started = performance.now();
-    mkdirSync(this.options.root, { recursive: true, mode: 0o700 });
+    ensureDir(this.options.root, { what: 'scratch directory' }, 0o700);
     chownTreeToServer(user, this.options.root);
     rmSync(this.dir, { recursive: true, force: true });
     mkdirSync(this.dir, { mode: 0o700 });

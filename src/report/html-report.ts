@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { writeReportFile } from '../util/safe-dir.ts';
 import * as hdr from 'hdr-histogram-js';
 import type { DrillResult } from '../core/result.ts';
 import type { DrillRecord } from '../engine/drill.ts';
@@ -164,5 +164,5 @@ ul.reasons{margin:4px 0 0 18px;padding:0;color:#cf222e}
 ${sections}
 </body></html>
 `;
-  writeFileSync(file, html);
+  writeReportFile(file, html);
 }

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { writeReportFile } from '../util/safe-dir.ts';
 import type { DrillResult } from '../core/result.ts';
 import { redact } from '../util/redact.ts';
 import { formatDuration, formatObjective } from './format.ts';
@@ -41,5 +41,5 @@ export function writeJunitReport(file: string, results: readonly DrillResult[], 
     return `${open}\n${props}\n  </testcase>`;
   });
   const body = `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="pgdrill" tests="${results.length}" failures="${failures}" errors="${errors}">\n<testsuite name="pgdrill recovery drills" tests="${results.length}" failures="${failures}" errors="${errors}">\n${cases.join('\n')}\n</testsuite>\n</testsuites>\n`;
-  writeFileSync(file, body);
+  writeReportFile(file, body);
 }

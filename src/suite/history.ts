@@ -1,6 +1,8 @@
-import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { UserError, errorMessage } from '../core/errors.ts';
 import type { DrillResult } from '../core/result.ts';
+import { ensureDir } from '../util/safe-dir.ts';
 
 /** One line of the history file: what a drill measured, and when. */
 export interface HistoryEntry {
@@ -21,18 +23,19 @@ export function defaultHistoryFile(cwd = process.cwd()): string {
 
 /** Appends one entry per result to the history (JSON lines). */
 export function appendHistory(file: string, results: readonly DrillResult[]): void {
-  mkdirSync(path.dirname(file), { recursive: true });
+  ensureDir(path.dirname(file), { what: 'history directory', nextStep: 'Choose a --history file in a directory you can write to, or pass --no-history.' });
   const lines = results.map((r) => JSON.stringify({ at: r.finishedAt, scenario: r.scenario, variant: r.variant, status: r.status, rtoMs: r.rtoMs, rpoMs: r.rpoMs, lostWrites: r.lostWrites, objectives: r.objectives } satisfies HistoryEntry));
   if (lines.length) appendFileSync(file, `${lines.join('\n')}\n`);
 }
 
-/** Reads the history; a missing file is an empty history, unreadable lines are skipped and counted. */
+/** Reads the history; a missing file is an empty history, unreadable lines are skipped and counted; a file that cannot be read is a `UserError`. */
 export function readHistory(file: string): { entries: HistoryEntry[]; skipped: number } {
   let text = '';
   try {
     text = readFileSync(file, 'utf8');
-  } catch {
-    return { entries: [], skipped: 0 };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { entries: [], skipped: 0 };
+    throw new UserError(`The history file ${file} could not be read: ${errorMessage(error)}.`, 'Give --file the history file `pgdrill ci` writes (by default .pgdrill/history.jsonl).');
   }
   const entries: HistoryEntry[] = [];
   let skipped = 0;

@@ -1,9 +1,10 @@
-import { mkdirSync, rmdirSync, rmSync } from 'node:fs';
+import { rmdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { DrillResult } from '../core/result.ts';
 import type { Objectives, Scenario } from '../core/scenario.ts';
 import { runDrill, type DrillOptions, type DrillRecord } from '../engine/drill.ts';
 import { Lab } from '../lab/lab.ts';
+import { ensureDir } from '../util/safe-dir.ts';
 
 /** How to run several scenarios one after another. */
 export interface SuiteOptions extends Omit<DrillOptions, 'labDir' | 'objectives'> {
@@ -22,7 +23,7 @@ export interface SuiteOptions extends Omit<DrillOptions, 'labDir' | 'objectives'
  */
 export async function runSuite(scenarios: readonly Scenario[], options: SuiteOptions): Promise<DrillRecord[]> {
   const records: DrillRecord[] = [];
-  mkdirSync(options.workDir, { recursive: true, mode: 0o755 });
+  ensureDir(options.workDir, { what: 'suite work directory', nextStep: 'Run pgdrill from a directory you can write to (suites run their labs under .pgdrill/runs there).' }, 0o755);
   for (const [index, scenario] of scenarios.entries()) {
     if (options.signal?.aborted) break;
     options.onScenario?.({ index, total: scenarios.length, scenario });

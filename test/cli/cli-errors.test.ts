@@ -49,7 +49,8 @@ describe('pgdrill command line: bad input and harness failures exit 1 with a cle
     writeFileSync(file, `import { defineScenario } from ${JSON.stringify(`${process.cwd()}/src/core/scenario.ts`)};\nexport default defineScenario({ id: 'Bad Id', title: '', steps: [] } as never);\n`);
     const run = await runCli(['drill', file]);
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/The scenario "Bad Id" is invalid: id: must be kebab-case/);
+    expect(run.stderr).toMatch(/The scenario in \S*broken\.ts is invalid:\n\s+\S*broken\.ts: id: must be kebab-case/);
+    expect(run.stderr).toMatch(/broken\.ts: fault: expected a fault/);
     expectNoStack(run.stderr);
   });
 

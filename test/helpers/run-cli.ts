@@ -13,8 +13,8 @@ export interface CliRun {
 }
 
 /** Starts the real pgdrill binary; the caller waits on `done`. */
-export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; done: Promise<CliRun>; stderrSoFar: () => string } {
-  const child = spawn(process.execPath, [bin, ...args], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, cwd = repoRoot): { child: ChildProcess; done: Promise<CliRun>; stderrSoFar: () => string } {
+  const child = spawn(process.execPath, [bin, ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
@@ -25,7 +25,7 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): { child: 
   return { child, done, stderrSoFar: () => stderr };
 }
 
-/** Runs pgdrill to its end. */
-export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
-  return startCli(args, env).done;
+/** Runs pgdrill to its end (in the repository, or in `cwd`). */
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, cwd = repoRoot): Promise<CliRun> {
+  return startCli(args, env, cwd).done;
 }

@@ -7,7 +7,7 @@ import { ExitCode } from '../../core/exit-codes.ts';
 import { labScratchRoot } from '../../backup/lab-backups.ts';
 import { labSource, urlSource, type BackupSource } from '../../backup/source.ts';
 import { findBackup, listBackups, pruneBackups } from '../../backup/store.ts';
-import { takeBackup } from '../../backup/take-backup.ts';
+import { BACKUP_DIR_ROLE, takeBackup } from '../../backup/take-backup.ts';
 import { verifyBackup } from '../../backup/verify-backup.ts';
 import { Lab, defaultLabDir } from '../../lab/lab.ts';
 import { findPgBinaries } from '../../lab/pg-binaries.ts';
@@ -15,15 +15,18 @@ import { readLabState } from '../../lab/lab-state.ts';
 import { resolveServerUser } from '../../lab/server-user.ts';
 import { formatDuration } from '../../report/format.ts';
 import { CleanupStack } from '../../util/cleanup.ts';
+import { checkDirPath } from '../../util/safe-dir.ts';
+import { LAB_DIR_ROLE } from '../../lab/lab-dir.ts';
 import { say, warn } from '../output.ts';
 
 function mib(bytes: number): string {
   return `${(bytes / 1048576).toFixed(1)} MiB`;
 }
 
-function backupRootOf(flags: { labDir?: string; backupDir?: string }): string {
-  if (flags.backupDir) return path.resolve(flags.backupDir);
-  return path.join(path.resolve(flags.labDir ?? defaultLabDir()), 'backups');
+/** Where the backups are: --backup-dir, else <lab-dir>/backups; checked to be a directory (or not there yet), never on a pseudo-filesystem. */
+function backupRootOf(flags: { labDir?: string; backupDir?: string }, options: { writable: boolean }): string {
+  if (flags.backupDir) return checkDirPath(flags.backupDir, BACKUP_DIR_ROLE, options);
+  return path.join(checkDirPath(flags.labDir ?? defaultLabDir(), LAB_DIR_ROLE, options), 'backups');
 }
 
 async function runningLab(labDir: string | undefined): Promise<Lab> {
@@ -49,7 +52,8 @@ export function registerBackup(program: Command, setExit: (code: number) => void
     .option('--no-base', 'skip the physical base backup')
     .option('--json', 'print the manifest as JSON')
     .action(async (flags: { target: string; url?: string; labDir?: string; backupDir?: string; dumps: boolean; base: boolean; json?: boolean }) => {
-      if (flags.target !== 'lab' && !flags.url) throw new InvalidArgumentError(`unknown --target "${flags.target}"; use lab, or --url for another server`);
+      if (flags.target !== 'lab' && !flags.url) throw new UserError(`--target "${flags.target}" is not a target pgdrill backup knows.`, 'Use --target lab (the default), or --url postgres://user:password@host:port/database for another server.');
+      if (flags.backupDir) checkDirPath(flags.backupDir, BACKUP_DIR_ROLE);
       let source: BackupSource;
       if (flags.url) source = urlSource(flags.url, path.resolve(flags.labDir ?? defaultLabDir()));
       else source = labSource(await runningLab(flags.labDir));
@@ -74,7 +78,7 @@ export function registerBackup(program: Command, setExit: (code: number) => void
     .option(...backupDirOption)
     .option('--json', 'print as JSON')
     .action((flags: { labDir?: string; backupDir?: string; json?: boolean }) => {
-      const root = backupRootOf(flags);
+      const root = backupRootOf(flags, { writable: false });
       const all = listBackups(root);
       if (flags.json) {
         return say(JSON.stringify(all.map((b) => ({ id: b.id, dir: b.dir, complete: Boolean(b.manifest), problem: b.problem ?? null, createdAt: b.createdAt.toISOString(), totalBytes: b.manifest?.totalBytes ?? null, base: b.manifest?.base ?? null, dumps: b.manifest?.dumps.map((d) => d.database) ?? [], verified: b.verified ?? null })), null, 2));
@@ -105,7 +109,7 @@ export function registerBackup(program: Command, setExit: (code: number) => void
     .option(...labDirOption)
     .option(...backupDirOption)
     .action((flags: { keepDays: number; dryRun?: boolean; labDir?: string; backupDir?: string }) => {
-      const root = backupRootOf(flags);
+      const root = backupRootOf(flags, { writable: !flags.dryRun });
       const { removed, kept } = pruneBackups(root, flags.keepDays, { dryRun: flags.dryRun });
       for (const b of removed) say(`${flags.dryRun ? 'would remove' : 'removed'}  ${b.id}${b.manifest ? '' : ' (incomplete)'}`);
       say(`${flags.dryRun ? 'Would remove' : 'Removed'} ${removed.length} backup(s) older than ${flags.keepDays} day(s); kept ${kept.length}.`);
@@ -121,8 +125,8 @@ export function registerBackup(program: Command, setExit: (code: number) => void
     .option('--json', 'print the report as JSON')
     .addHelpText('after', '\nExit codes: 0 the restore worked and every check passed, 2 the backup did not restore or a check failed, 1 the verification could not run.')
     .action(async (id: string | undefined, flags: { labDir?: string; backupDir?: string; skipAmcheck?: boolean; json?: boolean }) => {
+      const root = backupRootOf(flags, { writable: false });
       const labDir = path.resolve(flags.labDir ?? defaultLabDir());
-      const root = backupRootOf(flags);
       const found = findBackup(root, id);
       const cleanup = new CleanupStack(60_000);
       let scratchRoot: string;

@@ -13,6 +13,7 @@ import { appendHistory, defaultHistoryFile } from '../../suite/history.ts';
 import { runSuite } from '../../suite/run-suite.ts';
 import { selectScenarios } from '../../suite/select-scenarios.ts';
 import { progressLine, suiteExitCode, suiteWorkDir } from '../../suite/suite-output.ts';
+import { checkOutputFile } from '../../util/safe-dir.ts';
 import { say, warn } from '../output.ts';
 
 interface CiFlags {
@@ -42,6 +43,9 @@ export function registerCi(program: Command, setExit: (code: number) => void): v
       const configFile = flags.config ?? defaultConfigFile();
       const config: PgdrillConfig = configFile ? await loadConfig(configFile, scenarioIds()) : {};
       const baseline = flags.baseline ? readBaseline(flags.baseline) : undefined;
+      for (const [flag, file] of [['--json', flags.json], ['--junit', flags.junit], ['--html', flags.html], ['--history', typeof flags.history === 'string' ? flags.history : undefined]] as const) {
+        if (file) checkOutputFile(file, flag);
+      }
       const wanted = names.length > 0 ? names : (config.scenarios ?? []);
       const scenarios = await selectScenarios({ names: wanted, all: wanted.length === 0 });
       if (configFile) warn(`· config: ${configFile}`);

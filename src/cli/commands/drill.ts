@@ -1,9 +1,11 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { ExitCode } from '../../core/exit-codes.ts';
 import type { DrillResult } from '../../core/result.ts';
 import type { Objectives } from '../../core/scenario.ts';
 import { UserError } from '../../core/errors.ts';
 import { runDrill } from '../../engine/drill.ts';
+import { LAB_DIR_ROLE } from '../../lab/lab-dir.ts';
+import { checkDirPath, checkOutputFile } from '../../util/safe-dir.ts';
 import { renderSuiteTable } from '../../report/suite-table.ts';
 import { progressLine, suiteExitCode, suiteWorkDir } from '../../suite/suite-output.ts';
 import { runSuite } from '../../suite/run-suite.ts';
@@ -56,9 +58,11 @@ export function registerDrill(program: Command, setExit: (code: number) => void)
     .addHelpText('after', '\nExit codes: 0 every objective met, 2 an objective breached, 1 the harness failed or a fault had no effect (ineffective).')
     .action(async (names: string[], flags: DrillFlags) => {
       const scenarios = await selectScenarios({ names, all: flags.all, tags: flags.tag });
+      if (flags.labDir) checkDirPath(flags.labDir, LAB_DIR_ROLE);
+      if (flags.json) checkOutputFile(flags.json, '--json');
       const objectives: Partial<Objectives> = {};
       if (flags.objectiveRto !== undefined) {
-        if (flags.objectiveRto <= 0) throw new InvalidArgumentError('--objective-rto must be more than 0');
+        if (flags.objectiveRto <= 0) throw new UserError('--objective-rto must be more than 0: no recovery takes no time.', 'Give the longest acceptable recovery time, e.g. --objective-rto 5m.');
         objectives.rtoMs = flags.objectiveRto;
       }
       if (flags.objectiveRpo !== undefined) objectives.rpoMs = flags.objectiveRpo;

@@ -10,6 +10,8 @@ import { describeStepLines } from '../../guide/step-text.ts';
 import { summaryLines } from '../../guide/summary.ts';
 import { defaultJournalPath } from '../../journal/journal-path.ts';
 import { describeTruncatedTail, readJournal, type JournalRead } from '../../journal/journal-reader.ts';
+import { LAB_DIR_ROLE } from '../../lab/lab-dir.ts';
+import { checkDirPath, checkOutputFile } from '../../util/safe-dir.ts';
 import { reportFailure, say, warn } from '../output.ts';
 
 /**
@@ -50,7 +52,7 @@ function targetOf(flags: GuideFlags): GuideTargetSpec {
   if (kind !== 'lab' && kind !== 'url') throw new UserError(`--target ${kind} is not a target pgdrill guide knows.`, 'Use --target lab (the default), or --url postgres://user:password@host:port/database for an existing server.');
   if (kind === 'lab') {
     if (flags.url) throw new UserError('--target lab and --url name two different targets.', 'Give one: --target lab (the default) or --url postgres://...');
-    return { kind: 'lab', ...(flags.labDir ? { labDir: flags.labDir } : {}) };
+    return { kind: 'lab', ...(flags.labDir ? { labDir: checkDirPath(flags.labDir, LAB_DIR_ROLE) } : {}) };
   }
   if (!flags.url) throw new UserError('--target url needs --url postgres://user:password@host:port/database.', 'Add --url, or leave --target out to use the lab.');
   if (flags.labDir) throw new UserError('--lab-dir applies to the lab, not to a --url target.', 'Leave --lab-dir out, or drop --url to use the lab.');
@@ -128,6 +130,7 @@ export function registerGuide(program: Command, setExit: (code: number) => void)
       }
       const target = targetOf(flags);
       if (flags.journal && flags.resume) throw new UserError('--journal and --resume both name a journal.', 'Use --resume FILE to continue a session (it appends to FILE), or --journal FILE to start a new one.');
+      if (flags.journal) checkOutputFile(flags.journal, '--journal');
       const prior = flags.resume ? readJournal(flags.resume) : undefined;
       if (prior) {
         const state = checkResumable(prior, runbook);

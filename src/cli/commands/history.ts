@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { formatDuration, formatObjective } from '../../report/format.ts';
 import { defaultHistoryFile, readHistory } from '../../suite/history.ts';
 import { say, warn } from '../output.ts';
+import { parsePositiveInt } from '../parse.ts';
 
 const BARS = '▁▂▃▄▅▆▇█';
 
@@ -20,7 +21,7 @@ export function registerHistory(program: Command): void {
     .description("show each scenario's measured RTO and RPO over time, from the history `pgdrill ci` records")
     .option('--file <file>', 'history file (default: .pgdrill/history.jsonl)')
     .option('--scenario <id>', 'only this scenario')
-    .option('--last <n>', 'runs per scenario to show', (v) => Number(v), 10)
+    .option('--last <n>', 'runs per scenario to show', parsePositiveInt, 10)
     .action((flags: { file?: string; scenario?: string; last: number }) => {
       const file = flags.file ?? defaultHistoryFile();
       const { entries, skipped } = readHistory(file);

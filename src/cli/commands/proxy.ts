@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { Toxiproxy, ToxiproxyError } from 'toxiproxy-node-client';
 import { UserError, errorMessage } from '../../core/errors.ts';
 import { say, warn } from '../output.ts';
-import { parsePositiveInt } from '../parse.ts';
+import { parsePort } from '../parse.ts';
 
 interface ServeFlags {
   host: string;
@@ -29,7 +29,7 @@ export function registerProxy(program: Command): void {
     .command('serve')
     .description('run the built-in Toxiproxy-compatible server until Ctrl-C (any Toxiproxy client works against it)')
     .option('--host <address>', 'API address (loopback only)', '127.0.0.1')
-    .option('--port <n>', 'API port', parsePositiveInt, 8474)
+    .option('--port <n>', 'API port', parsePort, 8474)
     .option('--config <file>', 'populate proxies from this JSON file at start (as POST /populate)')
     .action(async (flags: ServeFlags) => {
       const config = flags.config ? readPopulateConfig(flags.config) : undefined;

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { UserError } from '../../core/errors.ts';
 import { Lab } from '../../lab/lab.ts';
 import type { RecoveryTarget } from '../../lab/scratch-cluster.ts';
@@ -20,6 +20,33 @@ interface RestoreFlags {
   labDir?: string;
 }
 
+const TARGET_FLAGS = 'one of --to-time, --to-lsn, --to-xid or --before';
+
+/** The recovery target the flags name (`before` is found later, in the archived WAL); a bad one is a `UserError`. */
+function parseTarget(flags: RestoreFlags): RecoveryTarget | 'before' {
+  const given = [flags.toTime, flags.toLsn, flags.toXid, flags.before].filter((t) => t !== undefined);
+  if (given.length !== 1) throw new UserError(`restore needs exactly ${TARGET_FLAGS}; ${given.length === 0 ? 'none was' : `${given.length} were`} given.`, 'Say how far to recover, e.g. --to-time "2025-01-31 14:05:00+00" or --before "DELETE FROM payments".');
+  const inclusive = Boolean(flags.inclusive);
+  if (flags.before !== undefined) return 'before';
+  if (flags.toTime !== undefined) {
+    if (Number.isNaN(new Date(flags.toTime).getTime())) throw new UserError(`--to-time "${flags.toTime}" is not a time.`, 'Write it like "2025-01-31 14:05:00+00" (a date and time, with its time zone).');
+    return { kind: 'time', time: flags.toTime, inclusive };
+  }
+  if (flags.toLsn !== undefined) {
+    if (!/^[0-9A-Fa-f]{1,8}\/[0-9A-Fa-f]{1,8}$/.test(flags.toLsn)) throw new UserError(`--to-lsn "${flags.toLsn}" is not a WAL position (LSN).`, 'Write it like 0/3000060, as pg_current_wal_lsn() shows it.');
+    return { kind: 'lsn', lsn: flags.toLsn.toUpperCase(), inclusive };
+  }
+  if (!/^\d+$/.test(flags.toXid!)) throw new UserError(`--to-xid "${flags.toXid}" is not a transaction id.`, 'Give the number, e.g. --to-xid 7481 (`pgdrill restore --before ...` finds it for you).');
+  return { kind: 'xid', xid: flags.toXid!, inclusive };
+}
+
+/** `--copy-table <db.table>` or `<db.schema.table>`. */
+function parseCopyTable(value: string): { database: string; schema: string; table: string } {
+  const parts = value.split('.');
+  if (parts.length < 2 || parts.length > 3 || parts.some((p) => !/^\w+$/.test(p))) throw new UserError(`--copy-table "${value}" does not name a table.`, 'Write it as <database>.<table> or <database>.<schema>.<table>, e.g. payments_db.payments.');
+  return parts.length === 2 ? { database: parts[0]!, schema: 'public', table: parts[1]! } : { database: parts[0]!, schema: parts[1]!, table: parts[2]! };
+}
+
 /** `pgdrill restore`: point-in-time recovery of the lab into a side cluster, then a table copied back or the lab switched to it. */
 export function registerRestore(program: Command): void {
   program
@@ -36,35 +63,22 @@ export function registerRestore(program: Command): void {
     .option('--dry-run', 'only show the recovery target and the base backup that would be used')
     .option('--lab-dir <dir>', 'lab directory (default: .pgdrill under the current directory)')
     .action(async (flags: RestoreFlags) => {
-      const targets = [flags.toTime, flags.toLsn, flags.toXid, flags.before].filter((t) => t !== undefined);
-      if (targets.length !== 1) throw new InvalidArgumentError('give exactly one of --to-time, --to-lsn, --to-xid, --before');
-      if (!flags.dryRun && Boolean(flags.copyTable) === Boolean(flags.switch)) throw new InvalidArgumentError('say what to do with the restored data: --copy-table <db.table> or --switch (or --dry-run)');
-      let copy: { database: string; schema: string; table: string } | undefined;
-      if (flags.copyTable) {
-        const parts = flags.copyTable.split('.');
-        if (parts.length < 2 || parts.length > 3 || parts.some((p) => !/^\w+$/.test(p))) throw new InvalidArgumentError(`--copy-table wants <database>.<table> or <database>.<schema>.<table>, not "${flags.copyTable}"`);
-        copy = parts.length === 2 ? { database: parts[0]!, schema: 'public', table: parts[1]! } : { database: parts[0]!, schema: parts[1]!, table: parts[2]! };
-      }
+      // Every flag is checked before the lab is touched.
+      const given = parseTarget(flags);
+      if (!flags.dryRun && Boolean(flags.copyTable) === Boolean(flags.switch)) throw new UserError('restore needs to know what to do with the restored data.', 'Add --copy-table <db.table> (copy one table back) or --switch (make the restored cluster the lab), or --dry-run to only show the plan.');
+      const copy = flags.copyTable ? parseCopyTable(flags.copyTable) : undefined;
       const lab = new Lab({ labDir: flags.labDir, log: (line) => warn(`· ${line}`) });
       if (!(await lab.isRunning())) throw new UserError(`The lab in ${lab.labDir} is not running.`, 'Start it with `pgdrill lab up`; for a lost database, follow the database-lost runbook (`pgdrill drill database-lost` rehearses it).');
-      const inclusive = Boolean(flags.inclusive);
       let target: RecoveryTarget;
       let targetLsn: string | undefined;
       warn(`· archived the current WAL segment ${await archiveCurrentWal(lab)}`);
-      if (flags.before) {
-        const found = await locateBadTransaction(lab, flags.before, { database: flags.database ?? copy?.database });
+      if (given === 'before') {
+        const found = await locateBadTransaction(lab, flags.before!, { database: flags.database ?? copy?.database });
         say(`Bad transaction: ${found.xid} in ${found.database}, committed ${found.commitTime} at LSN ${found.commitLsn}: ${found.evidence}.`);
         target = { kind: 'xid', xid: found.xid, inclusive: false };
         targetLsn = found.commitLsn;
-      } else if (flags.toTime) {
-        if (Number.isNaN(new Date(flags.toTime).getTime())) throw new InvalidArgumentError(`"${flags.toTime}" is not a time; write it like "2025-01-31 14:05:00+00"`);
-        target = { kind: 'time', time: flags.toTime, inclusive };
-      } else if (flags.toLsn) {
-        if (!/^[0-9A-Fa-f]+\/[0-9A-Fa-f]+$/.test(flags.toLsn)) throw new InvalidArgumentError(`"${flags.toLsn}" is not an LSN; write it like 0/3000060`);
-        target = { kind: 'lsn', lsn: flags.toLsn.toUpperCase(), inclusive };
       } else {
-        if (!/^\d+$/.test(flags.toXid!)) throw new InvalidArgumentError(`"${flags.toXid}" is not a transaction id`);
-        target = { kind: 'xid', xid: flags.toXid!, inclusive };
+        target = given;
       }
       const backup = chooseBaseBackup(lab, target, targetLsn);
       say(`Recovery target: ${describeTarget(target)}; base backup ${backup.id} (WAL ${backup.manifest.base!.startLsn} → ${backup.manifest.base!.endLsn}).`);
