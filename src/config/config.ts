@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { UserError, errorMessage } from '../core/errors.ts';
 import { describeIssues } from '../core/runbook.ts';
+import { importUserModule } from '../util/import-user-module.ts';
 
 const ObjectivesSchema = z.object({ rtoMs: z.number().int().positive().optional(), rpoMs: z.number().int().min(0).optional() }).strict();
 
@@ -50,7 +50,7 @@ export async function loadConfig(file: string, knownScenarios: readonly string[]
   if (!existsSync(full)) throw new UserError(`The config file ${full} does not exist.`, 'Check the --config path, or leave --config out to use the seed objectives.');
   let mod: { default?: unknown };
   try {
-    mod = (await import(pathToFileURL(full).href)) as { default?: unknown };
+    mod = await importUserModule(full);
   } catch (error) {
     throw new UserError(`The config file ${full} could not be loaded: ${errorMessage(error)}`, 'It must be a TypeScript or JavaScript module with `export default defineConfig({...})`.');
   }

@@ -1,9 +1,10 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { UserError, errorMessage } from '../core/errors.ts';
 import { DefinitionError, definitionFix, runbookProblems, type Runbook } from '../core/runbook.ts';
 import { scenarioProblems, type Scenario } from '../core/scenario.ts';
+import { importUserModule } from '../util/import-user-module.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -61,7 +62,7 @@ async function importDefinition<T>(file: string, kind: Kind): Promise<T> {
   const fix = definitionFix(kind, shown);
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    mod = await importUserModule(file);
   } catch (error) {
     if (error instanceof DefinitionError) throw new DefinitionError(error.kind, undefined, error.problems, shown);
     if (error instanceof UserError) throw new UserError(`${shown}: ${error.message}`, error.nextStep, { cause: error });
@@ -82,9 +83,12 @@ async function importDefinition<T>(file: string, kind: Kind): Promise<T> {
   return value as T;
 }
 
+/** A definition given by path rather than id: TypeScript or JavaScript, ES module or CommonJS. */
+const USER_FILE = /\.(ts|mts|cts|js|mjs|cjs)$/;
+
 /** Loads a scenario by id (a file in scenarios/) or by path to a .ts file, validated. */
 export async function loadScenario(idOrPath: string): Promise<Scenario> {
-  if (/\.m?ts$/.test(idOrPath)) return importDefinition<Scenario>(path.resolve(idOrPath), 'scenario');
+  if (USER_FILE.test(idOrPath)) return importDefinition<Scenario>(path.resolve(idOrPath), 'scenario');
   const known = scenarioIds();
   if (!known.includes(idOrPath)) {
     throw new UserError(`There is no scenario "${idOrPath}".`, `Use one of: ${known.join(', ')} (see \`pgdrill list\`), or the path of a scenario .ts file.`);
@@ -94,7 +98,7 @@ export async function loadScenario(idOrPath: string): Promise<Scenario> {
 
 /** Loads a runbook by id (a file in runbooks/) or by path to a .ts file, validated. */
 export async function loadRunbook(idOrPath: string): Promise<Runbook> {
-  if (/\.m?ts$/.test(idOrPath)) return importDefinition<Runbook>(path.resolve(idOrPath), 'runbook');
+  if (USER_FILE.test(idOrPath)) return importDefinition<Runbook>(path.resolve(idOrPath), 'runbook');
   const known = runbookIds();
   if (!known.includes(idOrPath)) {
     throw new UserError(`There is no runbook "${idOrPath}".`, `Use one of: ${known.join(', ')} (see \`pgdrill list\`), or the path of a runbook .ts file.`);
