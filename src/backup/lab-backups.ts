@@ -14,7 +14,7 @@ export function labBackupRoot(lab: Lab): string {
 
 /** Where the lab's scratch and side clusters live (beside its data directory, owned by the server user). */
 export function labScratchRoot(lab: Lab): string {
-  return path.join(path.dirname(lab.paths.dataDir), 'scratch');
+  return lab.scratchRoot;
 }
 
 /** Takes a backup of the running lab (see `takeBackup`). */

@@ -49,6 +49,21 @@ export interface LabStatus {
   connections: Record<string, number>;
   /** The streaming replica, when the lab has one. */
   replica: ReplicaStatus | null;
+  /** Scratch and side clusters left beside the lab (a PITR or a verification that did not finish). */
+  scratchClusters: ScratchClusterEntry[];
+}
+
+/**
+ * A scratch or side cluster found in the lab's scratch directory: its name
+ * (the directory), data directory, and whether its postmaster runs (pid,
+ * port from postmaster.pid).
+ */
+export interface ScratchClusterEntry {
+  name: string;
+  dataDir: string;
+  running: boolean;
+  pid: number | undefined;
+  port: number | undefined;
 }
 
 /**
@@ -266,6 +281,8 @@ export class Lab implements Target {
           await this.stopReplica();
           stopped = true;
         }
+        // Side clusters of an unfinished PITR: stopped, kept for a resume (purge removes them with the rest).
+        if ((await this.stopScratchClusters({ remove: options.purge })).length > 0) stopped = true;
         if (failure) throw failure;
         this.state.owner = null;
         if (!options.purge) writeLabState(this.state);
@@ -304,7 +321,7 @@ export class Lab implements Target {
   async status(): Promise<LabStatus> {
     const s = this.state;
     if (!s) {
-      return { labDir: this.labDir, exists: false, running: false, pid: undefined, port: undefined, dataDir: undefined, archiveDir: undefined, logFile: undefined, owner: null, pgMajor: undefined, archivedWalFiles: 0, archiver: null, connections: {}, replica: null };
+      return { labDir: this.labDir, exists: false, running: false, pid: undefined, port: undefined, dataDir: undefined, archiveDir: undefined, logFile: undefined, owner: null, pgMajor: undefined, archivedWalFiles: 0, archiver: null, connections: {}, replica: null, scratchClusters: [] };
     }
     this.user = resolveServerUser(this.env);
     const running = await this.isRunning();
@@ -325,7 +342,51 @@ export class Lab implements Target {
     }
     const replica = s.replica ? await this.replicaStatus(running) : null;
     const archiver = running ? await this.archiverHealth() : null;
-    return { labDir: this.labDir, exists: true, running, pid: running ? this.postmasterPid() : undefined, port: s.port, dataDir: p.dataDir, archiveDir: p.archiveDir, logFile: p.logFile, owner: s.owner, pgMajor: s.pgMajor, archivedWalFiles, archiver, connections, replica };
+    return { labDir: this.labDir, exists: true, running, pid: running ? this.postmasterPid() : undefined, port: s.port, dataDir: p.dataDir, archiveDir: p.archiveDir, logFile: p.logFile, owner: s.owner, pgMajor: s.pgMajor, archivedWalFiles, archiver, connections, replica, scratchClusters: this.scratchClusters() };
+  }
+
+  /** Where scratch and side clusters live: beside the data directory, owned by the server user. */
+  get scratchRoot(): string {
+    return path.join(this.requireState().serverRoot, 'scratch');
+  }
+
+  /** The scratch and side clusters in the scratch directory, running or not. */
+  scratchClusters(): ScratchClusterEntry[] {
+    if (!this.state || !existsSync(this.scratchRoot)) return [];
+    return readdirSync(this.scratchRoot, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => {
+        const dataDir = path.join(this.scratchRoot, e.name, 'data');
+        const pid = pidFile(dataDir);
+        const running = pid !== undefined && isProcessAlive(pid);
+        return { name: e.name, dataDir, running, pid: running ? pid : undefined, port: running ? portFromPidFile(dataDir) : undefined };
+      });
+  }
+
+  /**
+   * Stops every scratch or side cluster that still runs (immediate
+   * shutdown: they are throwaway copies; SIGKILL when pg_ctl fails). With
+   * `remove`, also deletes their directories and socket directories.
+   * Returns the names it acted on.
+   */
+  async stopScratchClusters(options: { remove?: boolean } = {}): Promise<string[]> {
+    const acted: string[] = [];
+    for (const c of this.scratchClusters()) {
+      if (c.running) {
+        this.log(`Stopping the scratch cluster ${c.name} (pid ${c.pid}).`);
+        try {
+          await this.asServer(this.pg().bin('pg_ctl'), ['stop', '-D', c.dataDir, '-m', 'immediate', '-w', '-t', '20', '-s'], 30_000);
+        } catch {
+          if (c.pid && isProcessAlive(c.pid)) process.kill(c.pid, 'SIGKILL');
+        }
+      }
+      if (options.remove) {
+        rmSync(socketDirFor(path.join(this.scratchRoot, c.name, 'run')), { recursive: true, force: true });
+        rmSync(path.join(this.scratchRoot, c.name), { recursive: true, force: true });
+      }
+      if (c.running || options.remove) acted.push(c.name);
+    }
+    return acted;
   }
 
   /** The running primary's archiver health (pg_stat_archiver and the files waiting in pg_wal). */
@@ -887,6 +948,16 @@ export class Lab implements Target {
         await new Promise((r) => setTimeout(r, 100));
       }
     }
+  }
+}
+
+/** The port recorded in a data directory's postmaster.pid (its fourth line), if any. */
+function portFromPidFile(dataDir: string): number | undefined {
+  try {
+    const port = Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[3]);
+    return Number.isInteger(port) && port > 0 ? port : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../core/errors.ts';
 import { labBackupRoot, labScratchRoot } from '../backup/lab-backups.ts';
@@ -7,10 +7,8 @@ import { lsnToBigInt, type BackupManifest } from '../backup/manifest.ts';
 import { listBackups, type StoredBackup } from '../backup/store.ts';
 import type { Lab } from '../lab/lab.ts';
 import { ScratchCluster, type RecoveryTarget } from '../lab/scratch-cluster.ts';
-import { runAsServer } from '../lab/server-process.ts';
 import { resolveServerUser } from '../lab/server-user.ts';
 import type { CleanupStack } from '../util/cleanup.ts';
-import { isProcessAlive } from '../util/process-alive.ts';
 import { sleep } from '../util/sleep.ts';
 import { findBadTransaction, parseBadStatement, type FoundTransaction } from './find-transaction.ts';
 
@@ -24,8 +22,8 @@ export async function archiveCurrentWal(lab: Lab, timeoutMs = 30_000): Promise<s
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (existsSync(path.join(lab.paths.archiveDir, out))) return out;
-    const failed = (await lab.psql('postgres', "SELECT coalesce(last_failed_wal, '') FROM pg_stat_archiver")).trim();
-    if (failed === out) throw new UserError(`The lab could not archive WAL segment ${out}: archive_command fails.`, `Read the server log (${lab.paths.logFile}).`);
+    const archiver = await lab.archiverHealth();
+    if (archiver.problem) throw new UserError(`The lab could not archive WAL segment ${out}. ${archiver.problem}`, `Fix the archiver (\`pgdrill lab status\` shows it), then run this step again.`);
     await sleep(100);
   }
   throw new UserError(`WAL segment ${out} was not archived within ${Math.round(timeoutMs / 1000)} s.`, `Read the server log (${lab.paths.logFile}).`);
@@ -266,21 +264,5 @@ export async function switchLabTo(lab: Lab, side: ScratchCluster, options: { kee
  * runbook interrupted between restoring and cleaning up). Idempotent.
  */
 export async function removeScratchClusters(lab: Lab): Promise<string[]> {
-  const root = labScratchRoot(lab);
-  if (!existsSync(root)) return [];
-  const removed: string[] = [];
-  for (const name of readdirSync(root)) {
-    const dataDir = path.join(root, name, 'data');
-    try {
-      const pid = Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
-      if (pid > 0 && isProcessAlive(pid)) {
-        await runAsServer(resolveServerUser(), lab.pg().bin('pg_ctl'), ['stop', '-D', dataDir, '-m', 'immediate', '-w', '-t', '20', '-s']).catch(() => process.kill(pid, 'SIGKILL'));
-      }
-    } catch {
-      // not running
-    }
-    rmSync(path.join(root, name), { recursive: true, force: true });
-    removed.push(name);
-  }
-  return removed;
+  return lab.stopScratchClusters({ remove: true });
 }

@@ -1,10 +1,10 @@
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backupLab, labScratchRoot } from '../../src/backup/lab-backups.ts';
 import { parseBadStatement } from '../../src/restore/find-transaction.ts';
-import { archiveCurrentWal, copyTableBack, locateBadTransaction, restoreSideCluster } from '../../src/restore/pitr.ts';
+import { archiveCurrentWal, copyTableBack, locateBadTransaction, removeScratchClusters, restoreSideCluster } from '../../src/restore/pitr.ts';
 import { runCli } from '../helpers/run-cli.ts';
-import { processesMatching, startTestLab } from '../helpers/test-lab.ts';
+import { isAlive, processesMatching, startTestLab } from '../helpers/test-lab.ts';
 
 const insert = (tag: string, n: number) =>
   `INSERT INTO payments (id, user_id, amount, currency, status) SELECT gen_random_uuid(), md5('user-1')::uuid, 1, '${tag}', 'pending' FROM generate_series(1, ${n})`;
@@ -66,6 +66,28 @@ describe('point-in-time recovery (real base backup, real WAL archive)', () => {
     const live = Number((await env.lab.psql('payments_db', 'SELECT count(*) FROM payments')).trim());
     expect(live).toBe(before + 7);
     expect(readdirSync(labScratchRoot(env.lab))).toEqual([]);
+  });
+
+  it('lists a side cluster left running in lab status; lab down stops it (kept for a resume), removal deletes it', async () => {
+    // A session that died between restoring and cleaning up leaves exactly this: a running side cluster.
+    const side = await restoreSideCluster(env.lab, { kind: 'immediate' }, { name: 'left-behind' });
+    const pid = side.cluster.postmasterPid()!;
+    expect(isAlive(pid)).toBe(true);
+    const status = await runCli(['lab', 'status', '--lab-dir', env.labDir]);
+    expect(status.stdout).toMatch(new RegExp(`scratch cluster left-behind: running \\(pid ${pid}, port ${side.cluster.port}\\)`));
+    const json = JSON.parse((await runCli(['lab', 'status', '--lab-dir', env.labDir, '--json'])).stdout);
+    expect(json.scratchClusters).toEqual([expect.objectContaining({ name: 'left-behind', running: true, pid, port: side.cluster.port })]);
+
+    const down = await runCli(['lab', 'down', '--lab-dir', env.labDir]);
+    expect(down.code, down.stderr).toBe(0);
+    expect(isAlive(pid)).toBe(false);
+    expect(readdirSync(labScratchRoot(env.lab))).toEqual(['left-behind']);
+    expect((await runCli(['lab', 'status', '--lab-dir', env.labDir])).stdout).toMatch(/scratch cluster left-behind: stopped/);
+
+    await env.lab.up('persistent');
+    expect(await removeScratchClusters(env.lab)).toEqual(['left-behind']);
+    expect(readdirSync(labScratchRoot(env.lab))).toEqual([]);
+    expect(existsSync(side.cluster.socketDir)).toBe(false);
   });
 
   it('refuses a target before the oldest base backup, in one paragraph', async () => {

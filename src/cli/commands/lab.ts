@@ -55,6 +55,9 @@ export function registerLab(program: Command): void {
       say(`server log      ${s.logFile}`);
       say(`fault proxy     ${faultProxy}`);
       if (s.running) say(`connections     ${Object.entries(s.connections).map(([k, v]) => `${k}: ${v}`).join(', ') || 'none'}`);
+      for (const c of s.scratchClusters) {
+        say(`scratch cluster ${c.name}: ${c.running ? `running (pid ${c.pid}, port ${c.port})` : 'stopped'}, ${c.dataDir}; left by a restore or verification that did not finish (\`pgdrill lab down\` stops it, \`--purge\` removes it)`);
+      }
       const r = s.replica;
       if (r) {
         const what = r.role === 'promoted' ? 'promoted (a primary of its own: not following the lab primary)' : 'hot standby';
