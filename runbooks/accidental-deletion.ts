@@ -1,15 +1,16 @@
 import { defineRunbook, type StepContext } from '../src/core/runbook.ts';
-import { archiveCurrentWal, copyTableBack, describeTarget, locateBadTransaction, restoreSideCluster, type LocatedBadTransaction, type SideCluster } from '../src/restore/pitr.ts';
+import { archiveCurrentWal, copyTableBack, describeTarget, locateBadTransaction, restoreSideCluster, type LocatedBadTransaction } from '../src/restore/pitr.ts';
 import { requireLab } from '../src/restore/guard.ts';
 import { verifyServiceStep } from '../src/steps/common-steps.ts';
-import { perTargetState } from '../src/steps/runbook-state.ts';
-import { removeSideClusterStep } from '../src/steps/side-cluster-steps.ts';
+import type { ScratchClusterRecord } from '../src/lab/scratch-cluster.ts';
+import { runbookState } from '../src/steps/runbook-state.ts';
+import { discardSideCluster, rememberedSideCluster, removeSideClusterStep } from '../src/steps/side-cluster-steps.ts';
 
 const DATABASE = 'payments_db';
 const TABLE = 'payments';
 
-/** What the steps of one run found and built, keyed by lab directory (steps run one after another). */
-const state = perTargetState<{ found: LocatedBadTransaction; side: SideCluster; sideRows: number }>();
+/** What the steps of one session found and built (journaled in a guided session, so a resume picks it up). */
+const state = runbookState<{ found: LocatedBadTransaction; side: ScratchClusterRecord; sideRows: number }>('accidental-deletion');
 
 /**
  * Recovery runbook for the seed's "Single table corrupted / deleted"
@@ -50,7 +51,7 @@ export default defineRunbook({
         const pattern = exists ? `DELETE FROM public.${TABLE}` : `DROP TABLE public.${TABLE}`;
         ctx.output(`${DATABASE}.${TABLE} ${exists ? 'exists: looking for the DELETE' : 'is gone: looking for the DROP'}`);
         const found = await locateBadTransaction(lab, pattern, { database: DATABASE });
-        state.of(ctx).found = found;
+        state.set(ctx, 'found', found);
         ctx.output(`transaction ${found.xid} committed at ${found.commitTime} (LSN ${found.commitLsn}): ${found.evidence}`);
       },
     },
@@ -67,12 +68,14 @@ export default defineRunbook({
         const s = state.of(ctx);
         if (!s.found) throw new Error('no bad transaction was found (step find-bad-transaction)');
         const target = { kind: 'xid' as const, xid: s.found.xid, inclusive: false };
-        s.side = await restoreSideCluster(lab, target, { targetLsn: s.found.commitLsn, log: (l) => ctx.output(l) });
-        const r = s.side.cluster.report!;
-        ctx.output(`side cluster on port ${s.side.cluster.port}: ${describeTarget(target)}; ${r.stopLine ?? ''}; restore took ${(r.totalMs / 1000).toFixed(1)} s`);
-        const [row] = await s.side.cluster.query(DATABASE, `SELECT count(*)::bigint AS n FROM public.${TABLE}`);
-        s.sideRows = Number(row?.n);
-        ctx.output(`${DATABASE}.${TABLE} holds ${s.sideRows} rows in the side cluster`);
+        await discardSideCluster(ctx, lab, s.side); // a step run again replaces the side cluster it made before
+        const { cluster } = await restoreSideCluster(lab, target, { targetLsn: s.found.commitLsn, log: (l) => ctx.output(l) });
+        state.set(ctx, 'side', cluster.describe());
+        const r = cluster.report!;
+        ctx.output(`side cluster on port ${cluster.port}: ${describeTarget(target)}; ${r.stopLine ?? ''}; restore took ${(r.totalMs / 1000).toFixed(1)} s`);
+        const [row] = await cluster.query(DATABASE, `SELECT count(*)::bigint AS n FROM public.${TABLE}`);
+        state.set(ctx, 'sideRows', Number(row?.n));
+        ctx.output(`${DATABASE}.${TABLE} holds ${Number(row?.n)} rows in the side cluster`);
       },
       async verify(ctx) {
         const s = state.of(ctx);
@@ -90,15 +93,15 @@ export default defineRunbook({
       timeoutMs: 15 * 60_000,
       async run(ctx) {
         const lab = requireLab(ctx, `write into ${DATABASE}.${TABLE}`);
-        const s = state.of(ctx);
-        if (!s.side) throw new Error('no side cluster (step restore-side-cluster)');
-        const result = await copyTableBack(lab, s.side.cluster, DATABASE, 'public', TABLE);
+        const side = await rememberedSideCluster(ctx, lab, state.of(ctx).side);
+        const result = await copyTableBack(lab, side, DATABASE, 'public', TABLE);
         for (const t of result.tables) ctx.output(`${t.table}: ${t.recreated ? 'recreated, ' : ''}${t.inserted} rows inserted (${t.rowsInSide} in the side cluster)`);
       },
       async verify(ctx) {
-        const s = state.of(ctx);
-        if (!s.side) return { ok: false, detail: 'no side cluster' };
-        const ids = (await s.side.cluster.query(DATABASE, `SELECT id::text AS id FROM public.${TABLE}`)).map((r) => String(r.id));
+        const record = state.of(ctx).side;
+        if (!record) return { ok: false, detail: 'no side cluster' };
+        const side = await rememberedSideCluster(ctx, requireLab(ctx, 'read the side cluster'), record);
+        const ids = (await side.query(DATABASE, `SELECT id::text AS id FROM public.${TABLE}`)).map((r) => String(r.id));
         const [row] = await ctx.sql(DATABASE, `SELECT count(*)::int AS n FROM public.${TABLE} WHERE id = ANY($1::uuid[])`, [ids]);
         const n = Number(row?.n);
         return { ok: n === ids.length, detail: `${n} of the side cluster's ${ids.length} rows present in the live table` };

@@ -1,14 +1,15 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { labScratchRoot, verifyLabBackup } from '../src/backup/lab-backups.ts';
 import type { VerifyReport } from '../src/backup/verify-backup.ts';
-import { defineRunbook, type StepContext } from '../src/core/runbook.ts';
+import { defineRunbook } from '../src/core/runbook.ts';
 import { requireLab } from '../src/restore/guard.ts';
+import { runbookState } from '../src/steps/runbook-state.ts';
 
 /** The longest a restore of the newest backup may take: the seed's bound for a full restore. */
 export const RESTORE_TIME_OBJECTIVE_MS = 30 * 60_000;
 
-/** What the steps of one run saw, keyed by lab directory. */
-const session = new Map<string, { report?: VerifyReport & { dir: string } }>();
+/** What the restore step saw, for its verification (in the session memory, like every runbook's state). */
+const state = runbookState<{ report: VerifyReport & { dir: string } }>('backup-restore-test');
 
 /** Passed when every check passed and the restore was fast enough; the detail names the backup, the restore time and what failed. */
 function judgeReport(report: VerifyReport): { ok: boolean; detail: string } {
@@ -17,10 +18,6 @@ function judgeReport(report: VerifyReport): { ok: boolean; detail: string } {
   if (failed.length) return { ok: false, detail: `backup ${report.backupId}: ${restore}; failed: ${failed.map((c) => `${c.name} (${c.detail.split('\n')[0]})`).join('; ')}` };
   if (report.restoreMs === null || report.restoreMs > RESTORE_TIME_OBJECTIVE_MS) return { ok: false, detail: `backup ${report.backupId}: ${restore}: too slow` };
   return { ok: true, detail: `backup ${report.backupId}: ${restore}; ${report.checks.length} checks passed` };
-}
-
-function key(ctx: StepContext): string {
-  return ctx.lab?.labDir ?? ctx.target.name;
 }
 
 /**
@@ -46,16 +43,16 @@ export default defineRunbook({
       timeoutMs: RESTORE_TIME_OBJECTIVE_MS + 10 * 60_000,
       async run(ctx) {
         const lab = requireLab(ctx, 'restore a backup into a scratch cluster');
-        session.delete(lab.labDir);
+        state.reset(ctx);
         const report = await verifyLabBackup(lab, { onProgress: (l) => ctx.output(l) });
-        session.set(lab.labDir, { report });
+        state.set(ctx, 'report', report);
         for (const c of report.checks) ctx.output(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`);
         // A failed restore is final: fail the step now rather than poll a verification that cannot change.
         const judged = judgeReport(report);
         if (!judged.ok) throw new Error(judged.detail);
       },
       async verify(ctx) {
-        const report = session.get(key(ctx))?.report;
+        const { report } = state.of(ctx);
         return report ? judgeReport(report) : { ok: false, detail: 'no restore was run' };
       },
     },
@@ -71,7 +68,7 @@ export default defineRunbook({
         const lab = requireLab(ctx, 'inspect the scratch directory');
         const root = labScratchRoot(lab);
         const left = existsSync(root) ? readdirSync(root) : [];
-        session.delete(lab.labDir);
+        state.reset(ctx);
         return { ok: left.length === 0, detail: left.length ? `left behind in ${root}: ${left.join(', ')}` : 'no scratch cluster left' };
       },
     },

@@ -1,18 +1,19 @@
 import { defineRunbook, type StepContext } from '../src/core/runbook.ts';
 import { findDamagedBlocks, repairDamagedBlocks, blocksCondition, type DamagedBlock } from '../src/restore/page-repair.ts';
-import { archiveCurrentWal, restoreSideCluster, type SideCluster } from '../src/restore/pitr.ts';
+import { archiveCurrentWal, restoreSideCluster } from '../src/restore/pitr.ts';
 import { requireLab } from '../src/restore/guard.ts';
 import { verifyServiceStep } from '../src/steps/common-steps.ts';
 import { runCommand } from '../src/util/run-command.ts';
-import { perTargetState } from '../src/steps/runbook-state.ts';
-import { removeSideClusterStep } from '../src/steps/side-cluster-steps.ts';
+import type { ScratchClusterRecord } from '../src/lab/scratch-cluster.ts';
+import { runbookState } from '../src/steps/runbook-state.ts';
+import { discardSideCluster, rememberedSideCluster, removeSideClusterStep } from '../src/steps/side-cluster-steps.ts';
 
 const DATABASE = 'payments_db';
 const SCHEMA = 'public';
 const TABLE = 'payments';
 
-/** What the steps of one run found and built, keyed by lab directory (steps run one after another). */
-const state = perTargetState<{ damaged: DamagedBlock[]; side: SideCluster; sideRows: number }>();
+/** What the steps of one session found and built (journaled in a guided session, so a resume picks it up). */
+const state = runbookState<{ damaged: DamagedBlock[]; side: ScratchClusterRecord; sideRows: number }>('table-corruption');
 
 /**
  * Recovery runbook for the seed's "Single table corrupted" when the damage
@@ -61,7 +62,7 @@ export default defineRunbook({
         const lab = requireLab(ctx, 'scan the table');
         state.reset(ctx);
         const found = await findDamagedBlocks(lab, DATABASE, SCHEMA, TABLE);
-        state.of(ctx).damaged = found.blocks;
+        state.set(ctx, 'damaged', found.blocks);
         ctx.output(`${found.blocks.length} of ${found.totalBlocks} blocks of ${SCHEMA}.${TABLE} (${found.relationPath}) cannot be read`);
         for (const b of found.blocks.slice(0, 20)) ctx.output(`block ${b.block}: ${b.error}`);
       },
@@ -95,12 +96,14 @@ export default defineRunbook({
         const lab = requireLab(ctx, 'restore a side cluster');
         const s = state.of(ctx);
         if (!s.damaged?.length) throw new Error('no damaged block was found (step locate-damaged-blocks)');
-        s.side = await restoreSideCluster(lab, { kind: 'end' }, { name: 'table-corruption-side', log: (l) => ctx.output(l) });
-        const r = s.side.cluster.report!;
-        ctx.output(`side cluster on port ${s.side.cluster.port}: ${r.stopLine ?? `recovered to ${r.endLsn}`}; restore took ${(r.totalMs / 1000).toFixed(1)} s`);
-        const [row] = await s.side.cluster.query(DATABASE, `SELECT count(*)::bigint AS n FROM ${SCHEMA}.${TABLE} WHERE ${blocksCondition(s.damaged.map((b) => b.block))}`);
-        s.sideRows = Number(row?.n);
-        ctx.output(`the damaged blocks hold ${s.sideRows} rows in the side cluster`);
+        await discardSideCluster(ctx, lab, s.side); // a step run again replaces the side cluster it made before
+        const { cluster } = await restoreSideCluster(lab, { kind: 'end' }, { name: 'table-corruption-side', log: (l) => ctx.output(l) });
+        state.set(ctx, 'side', cluster.describe());
+        const r = cluster.report!;
+        ctx.output(`side cluster on port ${cluster.port}: ${r.stopLine ?? `recovered to ${r.endLsn}`}; restore took ${(r.totalMs / 1000).toFixed(1)} s`);
+        const [row] = await cluster.query(DATABASE, `SELECT count(*)::bigint AS n FROM ${SCHEMA}.${TABLE} WHERE ${blocksCondition(s.damaged.map((b) => b.block))}`);
+        state.set(ctx, 'sideRows', Number(row?.n));
+        ctx.output(`the damaged blocks hold ${Number(row?.n)} rows in the side cluster`);
       },
       async verify(ctx) {
         const s = state.of(ctx);
@@ -119,15 +122,17 @@ export default defineRunbook({
       async run(ctx) {
         const lab = requireLab(ctx, `rewrite ${DATABASE}.${TABLE}`);
         const s = state.of(ctx);
-        if (!s.side || !s.damaged?.length) throw new Error('no side cluster (step restore-side-cluster)');
-        const result = await repairDamagedBlocks(lab, s.side.cluster, DATABASE, SCHEMA, TABLE, s.damaged.map((b) => b.block));
+        if (!s.damaged?.length) throw new Error('no damaged block was found (step locate-damaged-blocks)');
+        const side = await rememberedSideCluster(ctx, lab, s.side);
+        const result = await repairDamagedBlocks(lab, side, DATABASE, SCHEMA, TABLE, s.damaged.map((b) => b.block));
         ctx.output(`${result.inserted} of the ${result.rowsInSide} rows of the damaged blocks inserted; ${TABLE} holds ${result.liveRows} rows`);
       },
       async verify(ctx) {
         const lab = requireLab(ctx, 'scan the table');
         const s = state.of(ctx);
         if (!s.side || !s.damaged) return { ok: false, detail: 'no side cluster' };
-        const ids = (await s.side.cluster.query(DATABASE, `SELECT id::text AS id FROM ${SCHEMA}.${TABLE} WHERE ${blocksCondition(s.damaged.map((b) => b.block))}`)).map((r) => String(r.id));
+        const side = await rememberedSideCluster(ctx, lab, s.side);
+        const ids = (await side.query(DATABASE, `SELECT id::text AS id FROM ${SCHEMA}.${TABLE} WHERE ${blocksCondition(s.damaged.map((b) => b.block))}`)).map((r) => String(r.id));
         const [row] = await ctx.sql(DATABASE, `SELECT count(*)::int AS n FROM ${SCHEMA}.${TABLE} WHERE id = ANY($1::uuid[])`, [ids]);
         const still = (await findDamagedBlocks(lab, DATABASE, SCHEMA, TABLE)).blocks.length;
         const n = Number(row?.n);

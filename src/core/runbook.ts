@@ -13,8 +13,33 @@ export type Rows = Array<Record<string, unknown>>;
  * session against a real server) `link` and `serviceUrl` are absent: steps
  * that need them say what a person must do instead.
  */
+/**
+ * What the steps of one session hand to each other (the bad transaction
+ * found, the side cluster made), by key. Values are JSON: in a guided
+ * session every `set` and `clear` is written to the journal before it takes
+ * effect, and a resumed session (after a quit, a crash, kill -9) gets the
+ * same values back. Never put a secret in it: the journal is not secret.
+ */
+export interface SessionMemory {
+  get<T>(key: string): T | undefined;
+  set(key: string, value: unknown): void;
+  clear(key: string): void;
+}
+
+/** A session memory that lives in this process only (drills: one per drill). */
+export function inProcessMemory(): SessionMemory {
+  const values = new Map<string, unknown>();
+  return {
+    get: <T>(key: string) => values.get(key) as T | undefined,
+    set: (key, value) => void values.set(key, JSON.parse(JSON.stringify(value)) as unknown),
+    clear: (key) => void values.delete(key),
+  };
+}
+
 export interface StepContext {
   target: Target;
+  /** What earlier steps of this session handed on (journaled in a guided session; see `SessionMemory`). */
+  memory: SessionMemory;
   /** Runs SQL as the target's superuser, directly (never through the fault proxy). */
   sql(database: string, text: string, params?: unknown[]): Promise<Rows>;
   /** Runs a program (no shell) with the target's libpq environment; resolves with stdout. */

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { Rows, StepContext } from '../core/runbook.ts';
+import { inProcessMemory, type Rows, type SessionMemory, type StepContext } from '../core/runbook.ts';
 import type { Target } from '../core/target.ts';
 import type { ProxyLink } from '../faults/proxy-link.ts';
 import type { Lab } from '../lab/lab.ts';
@@ -20,7 +20,8 @@ export interface StepContextHandle {
  * Idle connections are kept until `close`: a drill's own sessions must not
  * come and go (a connection-exhaustion drill counts every slot).
  */
-export function openStepContext(init: { target: Target; binaries: PgBinaries; link?: ProxyLink; serviceUrl?: string; service?: SupervisedService; lab?: Lab }): StepContextHandle {
+export function openStepContext(init: { target: Target; binaries: PgBinaries; link?: ProxyLink; serviceUrl?: string; service?: SupervisedService; lab?: Lab; memory?: SessionMemory }): StepContextHandle {
+  const memory = init.memory ?? inProcessMemory();
   const pools = new Map<string, pg.Pool>();
   const poolFor = (database: string): pg.Pool => {
     let pool = pools.get(database);
@@ -35,6 +36,7 @@ export function openStepContext(init: { target: Target; binaries: PgBinaries; li
     forStep(output, signal) {
       const ctx: StepContext = {
         target: init.target,
+        memory,
         async sql(database, text, params) {
           const result = await poolFor(database).query(text, params as unknown[] | undefined);
           return result.rows as Rows;

@@ -73,6 +73,8 @@ export interface SessionState {
   steps: GuideStepState[];
   current: number;
   notes: SessionNote[];
+  /** What steps handed to later steps (the journal's `memory` records, latest value per key). */
+  memory: Record<string, unknown>;
   resumes: Array<{ t: number; ts: string; operator: string; host: string; repairedTail?: { bytes: number; text: string } }>;
   /** Set by a session-end record, cleared by a resume. */
   ended?: { outcome: SessionOutcome; t: number; ts: string; detail?: string };
@@ -110,6 +112,7 @@ export function startState(record: Extract<JournalRecord, { type: 'session-start
     steps: record.steps.map((s) => ({ id: s.id, title: s.title, status: 'pending', attempts: 0, durationMs: 0, manual: false, output: [], outputLines: 0, interruptions: 0 })),
     current: 0,
     notes: [],
+    memory: {},
     resumes: [],
     finished: false,
     lastT: record.t,
@@ -218,6 +221,13 @@ export function applyRecord(state: SessionState, record: JournalRecord): Session
     case 'note':
       next.notes = [...state.notes, { t, ts: record.ts, text: record.text, ...(record.stepId ? { stepId: record.stepId } : {}) }];
       break;
+    case 'memory': {
+      const memory = { ...state.memory };
+      if ('value' in record && record.value !== undefined) memory[record.key] = record.value;
+      else delete memory[record.key];
+      next.memory = memory;
+      break;
+    }
     case 'session-end':
       next.steps = next.steps.map((s) => {
         if (s.activeSince === undefined && s.status !== 'running') return s;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { errorMessage } from '../core/errors.ts';
-import { StepUnavailableError, type Runbook, type RunbookStep, type StepCapability } from '../core/runbook.ts';
+import { StepUnavailableError, type Runbook, type RunbookStep, type SessionMemory, type StepCapability } from '../core/runbook.ts';
 import type { Target } from '../core/target.ts';
 import { executeStep } from '../engine/runbook-runner.ts';
 import type { StepContextHandle } from '../engine/step-context.ts';
@@ -277,6 +277,15 @@ export class GuideSession implements GuideController {
     return { step, view };
   }
 
+  /** The session memory a step sees: read from the state, every change journaled (fsynced) before it takes effect. */
+  private journaledMemory(stepId: string): SessionMemory {
+    return {
+      get: <T>(key: string) => this.state.memory[key] as T | undefined,
+      set: (key, value) => void this.record({ type: 'memory', stepId, key, value: JSON.parse(JSON.stringify(value)) as unknown }),
+      clear: (key) => void this.record({ type: 'memory', stepId, key }),
+    };
+  }
+
   private record(entry: JournalEntry): JournalRecord {
     const record = this.init.journal.append(entry, this.now());
     this.currentState = applyRecord(this.state, record);
@@ -333,7 +342,9 @@ export class GuideSession implements GuideController {
     const by = action === 'check' ? 'operator' : 'automatic';
     const done = (async () => {
       try {
-        const verification = await executeStep(guided, this.init.contexts.forStep(output, controller.signal), controller.signal);
+        const ctx = this.init.contexts.forStep(output, controller.signal);
+        ctx.memory = this.journaledMemory(step.id);
+        const verification = await executeStep(guided, ctx, controller.signal);
         open = false;
         if (verification) this.record({ type: 'step-verify', stepId: step.id, ok: true, detail: verification.detail });
         this.record({ type: 'step-end', stepId: step.id, status: 'done', by, durationMs: Math.round(performance.now() - started), ...(verification ? { detail: verification.detail } : {}) });

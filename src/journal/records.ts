@@ -67,6 +67,8 @@ export type JournalEntry =
   /** A destructive step refused on a target other than the lab without --allow-destructive. */
   | { type: 'refusal'; stepId: string; reason: string }
   | { type: 'note'; text: string; stepId?: string }
+  /** What a step handed on to later steps (`SessionMemory.set`), or, without `value`, took back (`clear`). JSON; never a secret. */
+  | { type: 'memory'; stepId: string; key: string; value?: unknown }
   | { type: 'session-end'; outcome: SessionOutcome; detail?: string };
 
 /**
@@ -80,5 +82,5 @@ export type JournalRecord = JournalEntry & { seq: number; ts: string; t: number 
 /** The type names of every record, for validation. */
 export const RECORD_TYPES: ReadonlySet<string> = new Set([
   'session-start', 'session-resume', 'step-start', 'step-output', 'step-verify', 'step-manual', 'step-end',
-  'step-interrupted', 'step-skip', 'confirmation', 'refusal', 'note', 'session-end',
+  'step-interrupted', 'step-skip', 'confirmation', 'refusal', 'note', 'memory', 'session-end',
 ]);

@@ -54,6 +54,18 @@ export interface ScratchClusterOptions {
   background?: boolean;
 }
 
+/**
+ * What identifies a scratch cluster across processes (JSON, journaled by a
+ * guided session): where it lives, its port and its superuser. No secret:
+ * the harness reaches it through its private socket directory.
+ */
+export interface ScratchClusterRecord {
+  root: string;
+  name: string;
+  port: number;
+  superuser: string;
+}
+
 /** What a finished recovery looked like: durations and where the WAL replay stopped. */
 export interface RecoveryReport {
   copyMs: number;
@@ -151,6 +163,56 @@ export class ScratchCluster {
     } catch (error) {
       await cluster.destroy().catch(() => {});
       throw error;
+    }
+  }
+
+  /**
+   * Takes up a scratch cluster that another process (or an earlier
+   * session) made, from its record: one still running is used as it is; one
+   * whose server stopped (a `lab down`, a reboot) is started again from its
+   * directory unless `start` is false. A cluster whose directory is gone is
+   * a `UserError` saying so.
+   */
+  static async attach(record: ScratchClusterRecord, options: Pick<ScratchClusterOptions, 'binaries' | 'user' | 'log'> & { start?: boolean }): Promise<ScratchCluster> {
+    const cluster = new ScratchCluster({ ...options, root: record.root, name: record.name, superuser: record.superuser });
+    cluster.port = record.port;
+    if (!existsSync(path.join(cluster.dataDir, 'PG_VERSION'))) {
+      throw new UserError(
+        `The side cluster ${record.name} that an earlier step restored is gone (${cluster.dataDir} does not exist).`,
+        'Run the step that restores it again (in the guide: r on that step, or resume from it), then go on.',
+      );
+    }
+    if (cluster.postmasterPid() !== undefined || options.start === false) {
+      cluster.port = cluster.pidFilePort() ?? record.port;
+      return cluster;
+    }
+    options.log?.(`Starting the side cluster ${record.name} again from ${cluster.dataDir}.`);
+    mkdirSync(cluster.socketDir, { recursive: true, mode: 0o700 });
+    chownTreeToServer(options.user, cluster.socketDir);
+    try {
+      await runAsServer(options.user, options.binaries.bin('pg_ctl'), ['start', '-D', cluster.dataDir, '-l', cluster.logFile, '-w', '-t', '120', '-s'], { timeoutMs: 130_000 });
+    } catch {
+      const tail = cluster.logTail();
+      throw new UserError(
+        `The side cluster ${record.name} in ${cluster.dataDir} did not start again.${tail ? `\nLast lines of its server log:\n${tail}` : ''}`,
+        'Read its log; if it cannot start, run the step that restores it again.',
+      );
+    }
+    cluster.port = cluster.pidFilePort() ?? record.port;
+    return cluster;
+  }
+
+  /** The record that `attach` takes this cluster up from. */
+  describe(): ScratchClusterRecord {
+    return { root: this.options.root, name: this.options.name, port: this.port, superuser: this.options.superuser };
+  }
+
+  private pidFilePort(): number | undefined {
+    try {
+      const port = Number(readFileSync(path.join(this.dataDir, 'postmaster.pid'), 'utf8').split('\n')[3]);
+      return Number.isInteger(port) && port > 0 ? port : undefined;
+    } catch {
+      return undefined;
     }
   }
 

@@ -1,27 +1,32 @@
 import type { StepContext } from '../core/runbook.ts';
 
-/** Per-target state of one runbook's session: `of` reads (and creates) it, `reset` forgets it. */
+/**
+ * What the steps of one runbook hand to each other (what step 2 found, the
+ * side cluster step 3 made), kept in the session's memory under one key:
+ * journaled in a guided session, so that a resumed session (after a quit,
+ * a crash, kill -9) reads what the earlier process wrote. Values are JSON.
+ */
 export interface RunbookState<T> {
+  /** What earlier steps handed on (a copy: change it with `set`). */
   of(ctx: StepContext): Partial<T>;
+  /** Hands `value` on under `key` (written to the journal before it takes effect). */
+  set<K extends keyof T>(ctx: StepContext, key: K, value: T[K]): void;
+  /** Forgets everything (a new recovery starts). */
   reset(ctx: StepContext): void;
 }
 
-/**
- * State that the steps of one runbook hand to each other during a session
- * (what step 2 found, the side cluster step 3 made), kept per target so
- * that two sessions on two labs never mix.
- */
-export function perTargetState<T extends object>(): RunbookState<T> {
-  const sessions = new Map<string, Partial<T>>();
-  const key = (ctx: StepContext) => ctx.lab?.labDir ?? ctx.target.name;
+/** The runbook state kept in the session memory under `key` (the runbook's id). */
+export function runbookState<T extends object>(key: string): RunbookState<T> {
+  const memoryKey = `runbook:${key}`;
   return {
     of(ctx) {
-      let s = sessions.get(key(ctx));
-      if (!s) sessions.set(key(ctx), (s = {}));
-      return s;
+      return { ...(ctx.memory.get<Partial<T>>(memoryKey) ?? {}) };
+    },
+    set(ctx, field, value) {
+      ctx.memory.set(memoryKey, { ...(ctx.memory.get<Partial<T>>(memoryKey) ?? {}), [field]: value });
     },
     reset(ctx) {
-      sessions.delete(key(ctx));
+      ctx.memory.clear(memoryKey);
     },
   };
 }

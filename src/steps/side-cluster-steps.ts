@@ -1,13 +1,35 @@
-import type { RunbookStep } from '../core/runbook.ts';
-import type { SideCluster } from '../restore/pitr.ts';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { RunbookStep, StepContext } from '../core/runbook.ts';
+import type { Lab } from '../lab/lab.ts';
+import { ScratchCluster, type ScratchClusterRecord } from '../lab/scratch-cluster.ts';
+import { resolveServerUser } from '../lab/server-user.ts';
+import { requireLab } from '../restore/guard.ts';
 import type { RunbookState } from './runbook-state.ts';
+
+/**
+ * The side cluster an earlier step restored, taken up from its record in
+ * the session memory: the same process's, or one left running by a session
+ * that was quit or killed (started again from its directory if it
+ * stopped). Throws a `UserError` naming the step to run again when there is
+ * none or its directory is gone.
+ */
+export async function rememberedSideCluster(ctx: StepContext, lab: Lab, record: ScratchClusterRecord | undefined, options: { start?: boolean } = {}): Promise<ScratchCluster> {
+  if (!record) throw new Error('no side cluster (step restore-side-cluster)');
+  return ScratchCluster.attach(record, { binaries: lab.pg(), user: resolveServerUser(), log: (line) => ctx.output(line), start: options.start });
+}
+
+/** Stops and removes a remembered side cluster if its directory is still there (a step run again replaces it; the last step removes it). */
+export async function discardSideCluster(ctx: StepContext, lab: Lab, record: ScratchClusterRecord | undefined): Promise<void> {
+  if (record && existsSync(path.join(record.root, record.name))) await (await rememberedSideCluster(ctx, lab, record, { start: false })).destroy();
+}
 
 /**
  * The last step of a recovery through a side cluster: stop it and remove its
  * files, then forget the runbook's session state. `what` names what was
  * copied back ("the table", "the rows").
  */
-export function removeSideClusterStep(state: RunbookState<{ side: SideCluster }>, what: string): RunbookStep {
+export function removeSideClusterStep(state: RunbookState<{ side: ScratchClusterRecord }>, what: string): RunbookStep {
   return {
     id: 'remove-side-cluster',
     title: 'Stop and remove the side cluster',
@@ -17,8 +39,10 @@ export function removeSideClusterStep(state: RunbookState<{ side: SideCluster }>
     destructive: { touches: 'the side cluster (not the live database)' },
     timeoutMs: 60_000,
     async run(ctx) {
-      const s = state.of(ctx);
-      if (s.side) await s.side.cluster.destroy();
+      const lab = requireLab(ctx, 'remove the side cluster');
+      const { side } = state.of(ctx);
+      // Already gone is what this step wants.
+      await discardSideCluster(ctx, lab, side);
       ctx.output('side cluster removed');
       state.reset(ctx);
     },
