@@ -1,0 +1,92 @@
+import { readdirSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backupLab, labScratchRoot } from '../../src/backup/lab-backups.ts';
+import { UserError } from '../../src/core/errors.ts';
+import { copyTableBack, restoreSideCluster, type SideCluster } from '../../src/restore/pitr.ts';
+import { fingerprintSql } from '../../src/restore/verified-copy.ts';
+import { sleep } from '../../src/util/sleep.ts';
+import { startTestLab } from '../helpers/test-lab.ts';
+
+const DB = 'payments_db';
+const ROWS = 400_000;
+
+describe('copy-back never commits rows it did not verify (real side cluster, sender killed mid-copy)', () => {
+  let env: Awaited<ReturnType<typeof startTestLab>>;
+  let side: SideCluster;
+  const fingerprint = async () => {
+    const [present] = await env.lab.query(DB, "SELECT to_regclass('public.copy_probe') IS NOT NULL AS present");
+    if (!present?.present) return null;
+    const [row] = await env.lab.query(DB, fingerprintSql('ROW(id, pad)', 'public.copy_probe'));
+    return row;
+  };
+
+  /** Terminates the side cluster's backend that runs the COPY as soon as it is seen sending. */
+  async function killSenderMidCopy(): Promise<number> {
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      const [row] = await side.cluster.query(DB, "SELECT pid, pg_terminate_backend(pid) AS killed FROM pg_stat_activity WHERE query LIKE 'COPY (SELECT%copy_probe%' AND state = 'active' AND pid <> pg_backend_pid()");
+      if (row?.killed) return Number(row.pid);
+      await sleep(5);
+    }
+    throw new Error('never saw the COPY running on the side cluster');
+  }
+
+  beforeAll(async () => {
+    env = await startTestLab('verified-copy');
+    await env.lab.query(DB, 'CREATE TABLE copy_probe (id bigint PRIMARY KEY, pad text NOT NULL)');
+    await env.lab.query(DB, `INSERT INTO copy_probe SELECT g, repeat(md5(g::text), 2) FROM generate_series(1, ${ROWS}) g`);
+    await backupLab(env.lab, { onProgress: () => {} });
+    // The side cluster is the backup as it ended: every row.
+    side = await restoreSideCluster(env.lab, { kind: 'immediate' }, { name: 'verified-copy-side' });
+  }, 240_000);
+  afterAll(async () => {
+    await side?.cluster.destroy();
+    await env?.dispose();
+  });
+
+  it('rows deleted from the live table: the copy-back is rolled back when the sender dies, the live table unchanged', async () => {
+    await env.lab.query(DB, 'DELETE FROM copy_probe WHERE id % 3 = 0');
+    const before = await fingerprint();
+    const copying = copyTableBack(env.lab, side.cluster, DB, 'public', 'copy_probe');
+    const settled = copying.then(() => null, (error: unknown) => error);
+    await killSenderMidCopy();
+    const error = await settled;
+    console.log(`sender killed mid-copy: ${(error as Error).message}`);
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as Error).message).toMatch(/public\.copy_probe/);
+    expect((error as Error).message).toMatch(/rolled back: the live table public\.copy_probe is unchanged/);
+    expect((error as Error).message).toMatch(new RegExp(`side cluster holds ${ROWS} rows|failed`));
+    expect(await fingerprint()).toEqual(before);
+    expect(before!.rows).toBe(String(ROWS - Math.floor(ROWS / 3)));
+
+    // With the sender left alone, the same copy-back completes and verifies.
+    const done = await copyTableBack(env.lab, side.cluster, DB, 'public', 'copy_probe');
+    expect(done.tables[0]).toMatchObject({ table: 'public.copy_probe', rowsInSide: ROWS, inserted: Math.floor(ROWS / 3), recreated: false });
+    const [sideRow] = await side.cluster.query(DB, fingerprintSql('ROW(id, pad)', 'public.copy_probe'));
+    expect(await fingerprint()).toEqual(sideRow);
+  }, 120_000);
+
+  it('a dropped table: recreating it is rolled back when the sender dies (the table stays absent), then recreated whole', async () => {
+    await env.lab.query(DB, 'DROP TABLE copy_probe');
+    const copying = copyTableBack(env.lab, side.cluster, DB, 'public', 'copy_probe');
+    const settled = copying.then(() => null, (error: unknown) => error);
+    await killSenderMidCopy();
+    const error = await settled;
+    console.log(`sender killed mid-copy: ${(error as Error).message}`);
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as Error).message).toMatch(/rolled back: the live table public\.copy_probe is unchanged/);
+    expect(await fingerprint()).toBeNull();
+
+    const done = await copyTableBack(env.lab, side.cluster, DB, 'public', 'copy_probe');
+    expect(done.tables[0]).toMatchObject({ table: 'public.copy_probe', rowsInSide: ROWS, inserted: ROWS, recreated: true });
+    const [sideRow] = await side.cluster.query(DB, fingerprintSql('ROW(id, pad)', 'public.copy_probe'));
+    expect(await fingerprint()).toEqual(sideRow);
+    const [pk] = await env.lab.query(DB, "SELECT count(*)::int AS n FROM pg_index WHERE indrelid = 'public.copy_probe'::regclass AND indisprimary");
+    expect(pk?.n).toBe(1);
+  }, 120_000);
+
+  it('leaves no scratch directory behind once destroyed', async () => {
+    await side.cluster.destroy();
+    expect(readdirSync(labScratchRoot(env.lab))).toEqual([]);
+  });
+});
