@@ -31,6 +31,17 @@ describe('copy-back never commits rows it did not verify (real side cluster, sen
     throw new Error('never saw the COPY running on the side cluster');
   }
 
+  /** Starts a copy-back, kills its sender mid-copy, and expects a clear error that says it rolled back. */
+  async function copyBackWhileTheSenderDies(): Promise<void> {
+    const settled = copyTableBack(env.lab, side.cluster, DB, 'public', 'copy_probe').then(() => null, (error: unknown) => error);
+    await killSenderMidCopy();
+    const error = await settled;
+    console.log(`sender killed mid-copy: ${(error as Error).message}`);
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as Error).message).toMatch(new RegExp(`public\\.copy_probe from the side cluster (did not arrive whole: the side cluster holds ${ROWS} rows|failed)`));
+    expect((error as Error).message).toMatch(/rolled back: the live table public\.copy_probe is unchanged/);
+  }
+
   beforeAll(async () => {
     env = await startTestLab('verified-copy');
     await env.lab.query(DB, 'CREATE TABLE copy_probe (id bigint PRIMARY KEY, pad text NOT NULL)');
@@ -47,15 +58,7 @@ describe('copy-back never commits rows it did not verify (real side cluster, sen
   it('rows deleted from the live table: the copy-back is rolled back when the sender dies, the live table unchanged', async () => {
     await env.lab.query(DB, 'DELETE FROM copy_probe WHERE id % 3 = 0');
     const before = await fingerprint();
-    const copying = copyTableBack(env.lab, side.cluster, DB, 'public', 'copy_probe');
-    const settled = copying.then(() => null, (error: unknown) => error);
-    await killSenderMidCopy();
-    const error = await settled;
-    console.log(`sender killed mid-copy: ${(error as Error).message}`);
-    expect(error).toBeInstanceOf(UserError);
-    expect((error as Error).message).toMatch(/public\.copy_probe/);
-    expect((error as Error).message).toMatch(/rolled back: the live table public\.copy_probe is unchanged/);
-    expect((error as Error).message).toMatch(new RegExp(`side cluster holds ${ROWS} rows|failed`));
+    await copyBackWhileTheSenderDies();
     expect(await fingerprint()).toEqual(before);
     expect(before!.rows).toBe(String(ROWS - Math.floor(ROWS / 3)));
 
@@ -68,13 +71,7 @@ describe('copy-back never commits rows it did not verify (real side cluster, sen
 
   it('a dropped table: recreating it is rolled back when the sender dies (the table stays absent), then recreated whole', async () => {
     await env.lab.query(DB, 'DROP TABLE copy_probe');
-    const copying = copyTableBack(env.lab, side.cluster, DB, 'public', 'copy_probe');
-    const settled = copying.then(() => null, (error: unknown) => error);
-    await killSenderMidCopy();
-    const error = await settled;
-    console.log(`sender killed mid-copy: ${(error as Error).message}`);
-    expect(error).toBeInstanceOf(UserError);
-    expect((error as Error).message).toMatch(/rolled back: the live table public\.copy_probe is unchanged/);
+    await copyBackWhileTheSenderDies();
     expect(await fingerprint()).toBeNull();
 
     const done = await copyTableBack(env.lab, side.cluster, DB, 'public', 'copy_probe');
