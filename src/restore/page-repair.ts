@@ -11,10 +11,21 @@ export interface DamagedBlock {
   error: string;
 }
 
-/** The TID-range condition selecting the rows of some blocks (PostgreSQL 14+ reads only those blocks). */
+/**
+ * The TID-range condition selecting the rows of some blocks (PostgreSQL 14+
+ * reads only those blocks), one range per run of consecutive blocks: a
+ * thousand damaged blocks in a row are one range, not a thousand ORs.
+ */
 export function blocksCondition(blocks: readonly number[]): string {
-  if (blocks.length === 0) return 'false';
-  return blocks.map((b) => `(ctid >= '(${b},0)'::tid AND ctid < '(${b + 1},0)'::tid)`).join(' OR ');
+  const sorted = [...new Set(blocks)].sort((a, b) => a - b);
+  const runs: Array<[number, number]> = [];
+  for (const b of sorted) {
+    const last = runs.at(-1);
+    if (last && b === last[1] + 1) last[1] = b;
+    else runs.push([b, b]);
+  }
+  if (runs.length === 0) return 'false';
+  return runs.map(([from, to]) => `(ctid >= '(${from},0)'::tid AND ctid < '(${to + 1},0)'::tid)`).join(' OR ');
 }
 
 /**
