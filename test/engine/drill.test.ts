@@ -145,7 +145,7 @@ describe('drill (real PostgreSQL, built-in proxy, real HTTP load)', () => {
     expect(result.reasons[0]).toMatch(/It reported "backend 1 holds a lock", but the service did not notice/);
   });
 
-  it('a PostgreSQL error a fault raises is reported as what it is (SQLSTATE, message, hint), not as a bug', async () => {
+  it('a PostgreSQL error a fault raises is reported as what it is (SQLSTATE and message), not as a bug', async () => {
     const failing: Fault = {
       name: 'failing',
       description: 'runs SQL that fails',
