@@ -85,9 +85,9 @@ export default defineRunbook({
     {
       id: 'copy-back',
       title: `Copy ${TABLE} back into the live database`,
-      why: 'Only the missing rows go back (INSERT ... ON CONFLICT DO NOTHING), with the rows the DELETE cascaded to; writes made since the accident stay. A dropped table is recreated with its indexes, triggers and grants first. This runs as superuser: the service role has no DELETE or DDL rights, by design.',
+      why: 'Only the missing rows go back (INSERT ... ON CONFLICT DO NOTHING), with the rows the DELETE cascaded to; writes made since the accident stay. A dropped table is recreated with its indexes, triggers and grants in the same transaction. Before COMMIT the rows that arrived are checked against the side cluster (count and a checksum over the primary key): a copy cut short (the sending side died) rolls back and leaves the live table as it was. This runs as superuser: the service role has no DELETE or DDL rights, by design.',
       expect: `Every row of the side cluster's ${TABLE} present in the live table again.`,
-      command: { kind: 'action', text: `psql side -c "COPY (SELECT ...) TO STDOUT" | psql live -c "\\copy tmp FROM pstdin" -c "INSERT INTO ${TABLE} SELECT * FROM tmp ON CONFLICT DO NOTHING"` },
+      command: { kind: 'action', text: `psql side -c "COPY (SELECT ...) TO STDOUT" | psql live -c "\\copy tmp FROM pstdin" -c "check count + md5(primary keys) of tmp = the side cluster's, else ROLLBACK" -c "INSERT INTO ${TABLE} SELECT * FROM tmp ON CONFLICT DO NOTHING" -c COMMIT` },
       manual: `Copy the table from the recovery instance back into production (pg_dump -t ${TABLE} --data-only into a staging table, then INSERT ... ON CONFLICT DO NOTHING).`,
       destructive: { touches: `${DATABASE}.${TABLE} on the live cluster` },
       timeoutMs: 15 * 60_000,

@@ -113,9 +113,9 @@ export default defineRunbook({
     {
       id: 'repair-table',
       title: `Rewrite ${TABLE} without the damaged pages and put their rows back`,
-      why: 'In one transaction: zero_damaged_pages lets a rewrite of the table (CLUSTER on its primary key) skip the unreadable pages, the damaged file is replaced by a new one, and the rows of the damaged blocks are copied from the side cluster. Readers never see the rows missing; writes wait for the table lock (seconds). Runs as superuser.',
+      why: 'In one transaction: zero_damaged_pages lets a rewrite of the table (CLUSTER on its primary key) skip the unreadable pages, the damaged file is replaced by a new one, and the rows of the damaged blocks are copied from the side cluster and checked against it (count and a checksum over the primary key) before COMMIT: a copy cut short rolls everything back. Readers never see the rows missing; writes wait for the table lock (seconds). Runs as superuser.',
       expect: `Every row of the damaged blocks present in the live ${TABLE} again, and no block left that fails to read.`,
-      command: { kind: 'action', text: `BEGIN; SET LOCAL zero_damaged_pages = on; CLUSTER ${TABLE} USING payments_pkey; \\copy rows of the damaged blocks from the side cluster; INSERT ... ON CONFLICT DO NOTHING; COMMIT` },
+      command: { kind: 'action', text: `BEGIN; SET LOCAL zero_damaged_pages = on; CLUSTER ${TABLE} USING payments_pkey; \\copy rows of the damaged blocks from the side cluster; check count + md5(primary keys) against the side cluster, else ROLLBACK; INSERT ... ON CONFLICT DO NOTHING; COMMIT` },
       manual: `Copy the table from the recovery instance back into production (pg_dump -t ${TABLE} --data-only into a staging table, then INSERT ... ON CONFLICT DO NOTHING) after rewriting the damaged table with zero_damaged_pages = on.`,
       destructive: { touches: `${DATABASE}.${TABLE} on the live cluster` },
       timeoutMs: 15 * 60_000,

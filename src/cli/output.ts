@@ -1,4 +1,4 @@
-import { BugError, CommandError, UserError } from '../core/errors.ts';
+import { BugError, describeError, isHarnessBug } from '../core/errors.ts';
 import { redact } from '../util/redact.ts';
 
 /** Writes one line to stdout, secrets redacted. */
@@ -38,19 +38,20 @@ function describeFileProblem(error: unknown): string | undefined {
 }
 
 /**
- * Prints a failure the way the CLI promises: a user error as one paragraph
- * (what is wrong, what to do) without a stack; anything else as a bug with
- * its stack, so it can be reported.
+ * Prints a failure the way the CLI promises: an error that something
+ * outside pgdrill raised (a user error, a failed command, a PostgreSQL
+ * error with its SQLSTATE, detail and hint, a system error) as what it is,
+ * without a stack; anything else as a bug with its stack, so it can be
+ * reported.
  */
 export function reportFailure(error: unknown): void {
-  if (error instanceof UserError) {
-    warn(`pgdrill: ${error.message}${error.nextStep ? `\n${error.nextStep}` : ''}`);
-  } else if (error instanceof CommandError) {
-    warn(`pgdrill: ${error.message}`);
-  } else if (describeFileProblem(error)) {
-    warn(describeFileProblem(error)!);
+  const fileProblem = describeFileProblem(error);
+  if (fileProblem) {
+    warn(fileProblem);
   } else if (error instanceof BugError) {
     warn(`pgdrill: internal error (a bug in pgdrill): ${error.stack ?? error.message}`);
+  } else if (!isHarnessBug(error)) {
+    warn(`pgdrill: ${describeError(error)}`);
   } else {
     warn(`pgdrill: unexpected error (a bug in pgdrill, please report it): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   }

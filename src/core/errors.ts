@@ -51,3 +51,60 @@ export function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);
 }
+
+/** The fields node-postgres keeps from a PostgreSQL ErrorResponse (its `DatabaseError`). */
+interface ServerErrorFields {
+  code: string;
+  severity?: string;
+  detail?: string;
+  hint?: string;
+  where?: string;
+}
+
+/** Whether `error` is an error the PostgreSQL server sent (node-postgres `DatabaseError`: SQLSTATE and severity). */
+export function isServerError(error: unknown): error is Error & ServerErrorFields {
+  if (!(error instanceof Error)) return false;
+  const e = error as Partial<ServerErrorFields>;
+  return typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code) && typeof e.severity === 'string';
+}
+
+/** Whether `error` is a Node.js system error (ECONNREFUSED, ENOENT, ...): something outside pgdrill failed. */
+function isSystemError(error: unknown): error is NodeJS.ErrnoException {
+  return error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string' && /^E[A-Z0-9_]+$/.test((error as NodeJS.ErrnoException).code!);
+}
+
+/** The last `lines` non-empty lines of a command's stderr, joined with " | ". */
+function stderrTail(text: string, lines = 5): string {
+  return text.trim().split('\n').map((l) => l.trim()).filter(Boolean).slice(-lines).join(' | ');
+}
+
+/**
+ * Whether `error` is a bug in pgdrill rather than an error that a fault, a
+ * step or the outside world raised: anything but a `UserError`, a
+ * `CommandError`, a PostgreSQL server error or a Node.js system error.
+ */
+export function isHarnessBug(error: unknown): boolean {
+  return !(error instanceof UserError || error instanceof CommandError || isServerError(error) || isSystemError(error));
+}
+
+/**
+ * One formatter for an error that a fault, a step or a command raised,
+ * reported as what it is:
+ * - a PostgreSQL error: `PostgreSQL ERROR 42P01: message (detail: ...; hint: ...; where: ...)`;
+ * - a `CommandError`: the command, its exit code or signal, and the end of its stderr;
+ * - a `UserError`: its message and the next step;
+ * - anything else: its message (the caller decides whether it is a bug, see `isHarnessBug`).
+ */
+export function describeError(error: unknown): string {
+  if (isServerError(error)) {
+    const extra = [error.detail && `detail: ${error.detail}`, error.hint && `hint: ${error.hint}`, error.where && `where: ${error.where.split('\n')[0]}`].filter(Boolean);
+    return `PostgreSQL ${error.severity ?? 'ERROR'} ${error.code}: ${error.message}${extra.length ? ` (${extra.join('; ')})` : ''}`;
+  }
+  if (error instanceof CommandError) {
+    const how = error.signal ? `was killed by ${error.signal}` : error.exitCode === null ? 'could not be started' : `exited with code ${error.exitCode}`;
+    const tail = stderrTail(error.stderrTail);
+    return `command \`${error.command}\` ${how} after ${Math.round(error.durationMs)} ms${tail ? `; stderr: ${tail}` : ' (no stderr)'}`;
+  }
+  if (error instanceof UserError) return `${error.message}${error.nextStep ? `\n${error.nextStep}` : ''}`;
+  return errorMessage(error);
+}

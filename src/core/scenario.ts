@@ -66,6 +66,13 @@ export interface Scenario {
   /** What the runbook relies on in the lab; a drill refuses to start (harness error) when one is missing. */
   needs?: ScenarioNeed[];
   /**
+   * The fault's own evidence is the proof that the drill rehearsed
+   * something, even when the load noticed nothing (no failed request, no
+   * lost write). Only for routine exercises with nothing to break (the
+   * weekly restore test); without it such a drill is `ineffective`.
+   */
+  evidenceIsProof?: boolean;
+  /**
    * Prepares the lab before the load starts (a base backup, a replica, a
    * table to corrupt). Runs after the lab, proxy and service are up; what it
    * starts must be undone by the fault's `revert` or the lab's own cleanup.
@@ -115,6 +122,7 @@ const ScenarioSchema = z.object({
     .optional(),
   observeMs: z.number().int().min(0).max(600_000),
   needs: z.array(z.enum(['wal-archive'])).optional(),
+  evidenceIsProof: z.boolean().optional(),
   setup: z.function().optional(),
 });
 

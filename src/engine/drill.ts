@@ -1,4 +1,4 @@
-import { UserError, errorMessage } from '../core/errors.ts';
+import { UserError, describeError, errorMessage, isHarnessBug } from '../core/errors.ts';
 import type { DrillResult, StepResult } from '../core/result.ts';
 import type { Objectives, Scenario, ServiceSettings } from '../core/scenario.ts';
 import type { Fault, FaultContext } from '../faults/fault.ts';
@@ -172,7 +172,8 @@ export async function runDrill(scenario: Scenario, options: DrillOptions = {}): 
     mark('load-start', `load: ${profile.rate} req/s, ${Math.round(profile.writeRatio * 100)}% writes`);
     log(`Load: ${profile.rate} requests/s, ${Math.round(profile.writeRatio * 100)}% writes; checking the steady state for ${scenario.warmupMs} ms.`);
     await sleep(scenario.warmupMs, signal);
-    const warm = load.timeline.filter((r) => r.endAt <= clock.now());
+    // The same latency objective as the recovery measurement: a healthy start answers in time, not just eventually.
+    const warm = applyLatencyObjective(load.timeline.filter((r) => r.endAt <= clock.now()), slowRequestMs);
     const warmOk = warm.filter((r) => r.ok).length;
     if (warm.length === 0 || warmOk / warm.length < DEFAULT_RECOVERY_CRITERIA.minSuccessRatio) {
       const sample = warm.find((r) => !r.ok);
@@ -220,9 +221,10 @@ export async function runDrill(scenario: Scenario, options: DrillOptions = {}): 
     recovery = measureRecovery(judged, t0, observedUntil);
     if (recovery.recoveredAt !== null) events.push({ at: recovery.recoveredAt, kind: 'recovered', label: 'service answers again' });
   } catch (error) {
-    harnessError = signal.aborted ? 'The drill was interrupted.' : errorMessage(error);
-    if (!signal.aborted && error instanceof UserError && error.nextStep) harnessError += `\n${error.nextStep}`;
-    else if (!signal.aborted && !(error instanceof UserError)) harnessError = `internal error (a bug in pgdrill): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
+    // A fault's or step's own error (PostgreSQL, a command, a UserError) is reported as what it is; only a bug gets a stack.
+    if (signal.aborted) harnessError = 'The drill was interrupted.';
+    else if (isHarnessBug(error)) harnessError = `internal error (a bug in pgdrill): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
+    else harnessError = describeError(error);
   } finally {
     cleanupFailures = await cleanup.dispose();
     for (const failure of cleanupFailures) log(`Cleanup: ${failure}`);
@@ -230,7 +232,7 @@ export async function runDrill(scenario: Scenario, options: DrillOptions = {}): 
 
   const verdict = harnessError
     ? { status: 'error' as const, reasons: [redact(harnessError)] }
-    : judge(objectives, recovery!, loss!, steps, `The fault "${fault.name}"`, faultEvidence);
+    : judge(objectives, recovery!, loss!, steps, { name: `The fault "${fault.name}"`, evidence: faultEvidence, evidenceIsProof: scenario.evidenceIsProof === true });
   const timeline = outcome?.timeline ?? [];
   const failedRequests = applyLatencyObjective(timeline, slowRequestMs).filter((r) => !r.ok).length;
   const notes: string[] = [];

@@ -1,4 +1,4 @@
-import { errorMessage } from '../core/errors.ts';
+import { describeError } from '../core/errors.ts';
 import type { StepResult } from '../core/result.ts';
 import { StepUnavailableError, type Runbook, type RunbookStep, type StepContext, type Verification } from '../core/runbook.ts';
 import type { DrillClock } from '../measure/clock.ts';
@@ -58,7 +58,7 @@ export async function executeStep(step: RunbookStep, ctx: StepContext, signal: A
       // A verification that cannot run on this target will not start working by being polled.
       if (error instanceof StepUnavailableError) throw error;
       if (error instanceof StepTimeout || both.aborted) throw new StepTimeout(`verification did not hold within ${timeoutMs} ms; last seen: ${last.detail}`);
-      last = { ok: false, detail: errorMessage(error) };
+      last = { ok: false, detail: describeError(error) };
     }
     if (last.ok) return last;
     if (performance.now() + (step.verifyIntervalMs ?? DEFAULT_VERIFY_INTERVAL_MS) > deadline) {
@@ -102,7 +102,7 @@ export async function runRunbookUnattended(
       if (verification) result.detail = redact(verification.detail);
     } catch (error) {
       const interrupted = signal.aborted;
-      result = { id: step.id, title: step.title, status: interrupted ? 'interrupted' : 'failed', durationMs: clock.now() - startedAtMs, startedAtMs, detail: redact(errorMessage(error)) };
+      result = { id: step.id, title: step.title, status: interrupted ? 'interrupted' : 'failed', durationMs: clock.now() - startedAtMs, startedAtMs, detail: redact(describeError(error)) };
       stopReason = interrupted ? 'not run: the drill was interrupted' : `not run: step "${step.id}" failed`;
     }
     results.push(result);

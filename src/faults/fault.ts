@@ -34,7 +34,7 @@ export interface Fault {
   readonly description: string;
   /**
    * Breaks it. May return evidence that it took effect; a drill whose fault
-   * shows no evidence and no failed request is `ineffective`.
+   * nothing noticed (no failed request, no lost write) is `ineffective`, whatever it reports, unless the scenario declares `evidenceIsProof`.
    */
   inject(ctx: FaultContext): Promise<void | FaultEvidence>;
   revert(ctx: FaultContext): Promise<void>;

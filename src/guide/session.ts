@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { errorMessage } from '../core/errors.ts';
+import { describeError, errorMessage } from '../core/errors.ts';
 import { StepUnavailableError, type Runbook, type RunbookStep, type SessionMemory, type StepCapability } from '../core/runbook.ts';
 import type { Target } from '../core/target.ts';
 import { executeStep } from '../engine/runbook-runner.ts';
@@ -360,7 +360,7 @@ export class GuideSession implements GuideController {
         } else if (error instanceof StepUnavailableError) {
           this.record({ type: 'step-end', stepId: step.id, status: 'failed', by, durationMs, detail: `${error.message} The runbook gives no manual instructions for it: skip it with a reason once you have done it another way.` });
         } else {
-          this.record({ type: 'step-end', stepId: step.id, status: 'failed', by, durationMs, detail: redact(errorMessage(error)) });
+          this.record({ type: 'step-end', stepId: step.id, status: 'failed', by, durationMs, detail: redact(describeError(error)) });
         }
       }
     })();

@@ -2,7 +2,8 @@ import pg from 'pg';
 import { UserError } from '../core/errors.ts';
 import type { Lab } from '../lab/lab.ts';
 import type { ScratchCluster } from '../lab/scratch-cluster.ts';
-import { pipeCopy } from './pitr.ts';
+import { insertedCount } from './pitr.ts';
+import { copiedColumns, rowKey, verifiedCopy } from './verified-copy.ts';
 
 /** One heap block that cannot be read, with the server's error. */
 export interface DamagedBlock {
@@ -10,18 +11,21 @@ export interface DamagedBlock {
   error: string;
 }
 
-function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
-function lit(text: string): string {
-  return `'${text.replace(/'/g, "''")}'`;
-}
-
-/** The TID-range condition selecting the rows of some blocks (PostgreSQL 14+ reads only those blocks). */
+/**
+ * The TID-range condition selecting the rows of some blocks (PostgreSQL 14+
+ * reads only those blocks), one range per run of consecutive blocks: a
+ * thousand damaged blocks in a row are one range, not a thousand ORs.
+ */
 export function blocksCondition(blocks: readonly number[]): string {
-  if (blocks.length === 0) return 'false';
-  return blocks.map((b) => `(ctid >= '(${b},0)'::tid AND ctid < '(${b + 1},0)'::tid)`).join(' OR ');
+  const sorted = [...new Set(blocks)].sort((a, b) => a - b);
+  const runs: Array<[number, number]> = [];
+  for (const b of sorted) {
+    const last = runs.at(-1);
+    if (last && b === last[1] + 1) last[1] = b;
+    else runs.push([b, b]);
+  }
+  if (runs.length === 0) return 'false';
+  return runs.map(([from, to]) => `(ctid >= '(${from},0)'::tid AND ctid < '(${to + 1},0)'::tid)`).join(' OR ');
 }
 
 /**
@@ -32,13 +36,13 @@ export function blocksCondition(blocks: readonly number[]): string {
  * Read-only; runs as the lab's superuser in one session.
  */
 export async function findDamagedBlocks(lab: Lab, database: string, schema: string, table: string): Promise<{ blocks: DamagedBlock[]; totalBlocks: number; relationPath: string }> {
-  const qualified = `${quoteIdent(schema)}.${quoteIdent(table)}`;
+  const qualified = `${pg.escapeIdentifier(schema)}.${pg.escapeIdentifier(table)}`;
   const client = new pg.Client({ connectionString: lab.adminUrl(database), connectionTimeoutMillis: 5000 });
   client.on('error', () => {});
   await client.connect();
   try {
     await client.query('SET statement_timeout = 0');
-    const [info] = (await client.query(`SELECT pg_relation_filepath(${lit(qualified)}) AS path, (pg_relation_size(${lit(qualified)}) / current_setting('block_size')::int)::bigint AS blocks`)).rows as Array<{ path: string; blocks: string }>;
+    const [info] = (await client.query("SELECT pg_relation_filepath($1::regclass) AS path, (pg_relation_size($1::regclass) / current_setting('block_size')::int)::bigint AS blocks", [qualified])).rows as Array<{ path: string; blocks: string }>;
     await client.query('CREATE TEMP TABLE IF NOT EXISTS pgdrill_damaged_blocks (block bigint, error text)');
     await client.query('TRUNCATE pgdrill_damaged_blocks');
     await client.query(`DO $$
@@ -83,31 +87,20 @@ export interface PageRepairResult {
  */
 export async function repairDamagedBlocks(lab: Lab, side: ScratchCluster, database: string, schema: string, table: string, blocks: readonly number[]): Promise<PageRepairResult> {
   if (blocks.length === 0) throw new UserError(`No damaged block of ${schema}.${table} was given: nothing to repair.`);
-  const qualified = `${quoteIdent(schema)}.${quoteIdent(table)}`;
-  const pkey = (await lab.psql(database, `SELECT indexrelid::regclass FROM pg_index WHERE indrelid = ${lit(qualified)}::regclass AND indisprimary`)).trim();
+  const qualified = `${pg.escapeIdentifier(schema)}.${pg.escapeIdentifier(table)}`;
+  const [pkey] = await lab.query(database, 'SELECT indexrelid::regclass::text AS name FROM pg_index WHERE indrelid = $1::regclass AND indisprimary', [qualified]);
   if (!pkey) throw new UserError(`${schema}.${table} has no primary key: pgdrill repairs damaged blocks by rewriting the table on it and re-inserting the lost rows without duplicates.`, 'Repair it by hand: restore the table from the side cluster with pg_dump -t.');
-  const cols = (await lab.psql(database, `SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) FROM pg_attribute WHERE attrelid = ${lit(qualified)}::regclass AND attnum > 0 AND NOT attisdropped AND attgenerated = ''`)).trim();
-  const where = blocksCondition(blocks);
-  const [sideCount] = await side.query(database, `SELECT count(*)::bigint AS n FROM ${qualified} WHERE ${where}`);
-  const out = await pipeCopy(
-    lab.pg().bin('psql'),
-    { env: side.clientEnv(database), sql: `COPY (SELECT ${cols} FROM ${qualified} WHERE ${where}) TO STDOUT` },
-    {
-      env: { ...lab.clientEnv(), PGDATABASE: database },
-      commands: [
-        'SET statement_timeout = 0',
-        'BEGIN',
-        'SET LOCAL zero_damaged_pages = on',
-        `CLUSTER ${qualified} USING ${pkey}`,
-        `CREATE TEMP TABLE pgdrill_page_repair (LIKE ${qualified}) ON COMMIT DROP`,
-        `\\copy pgdrill_page_repair (${cols}) FROM pstdin`,
-        `WITH ins AS (INSERT INTO ${qualified} (${cols}) SELECT ${cols} FROM pgdrill_page_repair ON CONFLICT DO NOTHING RETURNING 1) SELECT 'inserted:' || count(*) FROM ins`,
-        'COMMIT',
-        `SELECT 'live:' || count(*) FROM ${qualified}`,
-      ],
-    },
-  );
-  const inserted = Number(/inserted:(\d+)/.exec(out)?.[1] ?? NaN);
-  const liveRows = Number(/live:(\d+)/.exec(out)?.[1] ?? NaN);
-  return { rowsInSide: Number(sideCount?.n ?? 0), inserted, liveRows };
+  const cols = await copiedColumns(lab, database, qualified);
+  const copied = await verifiedCopy(lab, side, {
+    label: `${schema}.${table}`,
+    database,
+    select: `SELECT ${cols} FROM ${qualified} WHERE ${blocksCondition(blocks)}`,
+    key: await rowKey(side, database, qualified, cols),
+    prepare: ['SET LOCAL zero_damaged_pages = on', `CLUSTER ${qualified} USING ${String(pkey.name)}`, `CREATE TEMP TABLE pgdrill_page_repair (LIKE ${qualified}) ON COMMIT DROP`],
+    into: `pgdrill_page_repair (${cols})`,
+    received: 'pgdrill_page_repair',
+    apply: [`WITH ins AS (INSERT INTO ${qualified} (${cols}) SELECT ${cols} FROM pgdrill_page_repair ON CONFLICT DO NOTHING RETURNING 1) SELECT 'inserted:' || count(*) FROM ins`],
+  });
+  const [live] = await lab.query(database, `SELECT count(*)::bigint AS n FROM ${qualified}`);
+  return { rowsInSide: copied.expected.rows, inserted: insertedCount(copied.output), liveRows: Number(live?.n) };
 }

@@ -1,7 +1,10 @@
-import { spawn } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { UserError } from '../core/errors.ts';
+import os from 'node:os';
+import pg from 'pg';
+import { BugError, UserError, describeError } from '../core/errors.ts';
+import { runCommand } from '../util/run-command.ts';
+import { copiedColumns, rowKey, verifiedCopy } from './verified-copy.ts';
 import { labBackupRoot, labScratchRoot } from '../backup/lab-backups.ts';
 import { lsnToBigInt, type BackupManifest } from '../backup/manifest.ts';
 import { listBackups, type StoredBackup } from '../backup/store.ts';
@@ -150,32 +153,6 @@ export function describeTarget(target: RecoveryTarget): string {
   }
 }
 
-function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
-/** Pipes `psql -c COPY ... TO STDOUT` of one cluster into a psql session of another; resolves with the receiver's stdout. */
-export function pipeCopy(psql: string, from: { env: NodeJS.ProcessEnv; sql: string }, to: { env: NodeJS.ProcessEnv; commands: string[] }): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const sender = spawn(psql, ['-X', '-v', 'ON_ERROR_STOP=1', '-c', from.sql], { env: from.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const receiver = spawn(psql, ['-X', '-v', 'ON_ERROR_STOP=1', '-A', '-t', ...to.commands.flatMap((c) => ['-c', c])], { env: to.env, stdio: ['pipe', 'pipe', 'pipe'] });
-    sender.stdout.pipe(receiver.stdin);
-    let out = '';
-    let errs = '';
-    sender.stderr.setEncoding('utf8').on('data', (d: string) => { errs += d; });
-    receiver.stderr.setEncoding('utf8').on('data', (d: string) => { errs += d; });
-    receiver.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
-    receiver.stdin.on('error', () => {});
-    let senderCode: number | null = null;
-    sender.on('close', (c) => { senderCode = c; });
-    receiver.on('close', (code) => {
-      const finish = () => (code === 0 && senderCode === 0 ? resolve(out) : reject(new UserError(`Copying rows between the side cluster and the lab failed: ${errs.trim().split('\n').slice(-3).join(' ')}`)));
-      if (senderCode === null) sender.on('close', () => finish());
-      else finish();
-    });
-  });
-}
-
 /** What a copy-back did, per table. */
 export interface CopyBackResult {
   tables: Array<{ table: string; rowsInSide: number; inserted: number; recreated: boolean }>;
@@ -186,62 +163,75 @@ export interface CopyBackResult {
  * whose rows the same DELETE took) from the side cluster back into the
  * live lab database, as superuser: rows missing from the live table are
  * inserted (`INSERT ... SELECT ... ON CONFLICT DO NOTHING`), so writes
- * made since the accident are kept. A dropped table is recreated first
- * from the side cluster (`pg_dump -t` piped into `pg_restore`: columns,
- * indexes, triggers, grants), then the foreign keys that its DROP ...
- * CASCADE removed are added back.
+ * made since the accident are kept. A dropped table is recreated from the
+ * side cluster's definition (`pg_dump --schema-only -t`: columns, indexes,
+ * triggers, grants) and filled in the same transaction, then the foreign
+ * keys that its DROP ... CASCADE removed are added back. Every copy checks,
+ * before it commits, that the rows that arrived are the side cluster's
+ * (count and a checksum over the key; see `verifiedCopy`), and rolls back
+ * otherwise.
  */
 export async function copyTableBack(lab: Lab, side: ScratchCluster, database: string, schema: string, table: string): Promise<CopyBackResult> {
-  const psql = lab.pg().bin('psql');
-  const qualified = `${quoteIdent(schema)}.${quoteIdent(table)}`;
-  const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
-  const liveEnv = { ...lab.clientEnv(), PGDATABASE: database };
-  const exists = (await lab.psql(database, `SELECT to_regclass(${lit(qualified)}) IS NOT NULL`)).trim() === 't';
+  const qualified = `${pg.escapeIdentifier(schema)}.${pg.escapeIdentifier(table)}`;
+  const [live] = await lab.query(database, 'SELECT to_regclass($1) IS NOT NULL AS present', [qualified]);
   const result: CopyBackResult = { tables: [] };
-  if (!exists) {
-    const dump = spawn(lab.pg().bin('pg_dump'), ['-Fc', '-t', qualified, '-d', database], { env: side.clientEnv(database), stdio: ['ignore', 'pipe', 'pipe'] });
-    const restore = spawn(lab.pg().bin('pg_restore'), ['--exit-on-error', '-d', database], { env: liveEnv, stdio: ['pipe', 'pipe', 'pipe'] });
-    dump.stdout.pipe(restore.stdin);
-    let errs = '';
-    dump.stderr.setEncoding('utf8').on('data', (d: string) => { errs += d; });
-    restore.stderr.setEncoding('utf8').on('data', (d: string) => { errs += d; });
-    const codes = await Promise.all([new Promise<number | null>((r) => dump.on('close', r)), new Promise<number | null>((r) => restore.on('close', r))]);
-    if (codes.some((c) => c !== 0)) throw new UserError(`Recreating ${qualified} in ${database} from the side cluster failed: ${errs.trim().split('\n').slice(-3).join(' ')}`);
-    const [sideCount] = await side.query(database, `SELECT count(*)::bigint AS n FROM ${qualified}`);
-    result.tables.push({ table: `${schema}.${table}`, rowsInSide: Number(sideCount?.n ?? 0), inserted: Number(sideCount?.n ?? 0), recreated: true });
-    const fks = await side.query(database, `SELECT conrelid::regclass::text AS tbl, conname, pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE contype = 'f' AND confrelid = ${lit(qualified)}::regclass AND conrelid <> confrelid`);
+  if (!live?.present) {
+    const ddl = await runCommand(lab.pg().bin('pg_dump'), ['--schema-only', '-t', qualified, '-d', database], { env: side.clientEnv(database), timeoutMs: 600_000 }).catch((error: unknown) => {
+      throw new UserError(`Reading the definition of ${schema}.${table} from the side cluster failed: ${describeError(error)}`, 'Check that the side cluster is still running, then run the step again.');
+    });
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'pgdrill-ddl-'));
+    try {
+      const file = path.join(dir, 'table.sql');
+      writeFileSync(file, ddl.stdout);
+      const cols = await copiedColumns(side, database, qualified);
+      const copied = await verifiedCopy(lab, side, {
+        label: `${schema}.${table}`,
+        database,
+        select: `SELECT ${cols} FROM ${qualified}`,
+        key: await rowKey(side, database, qualified, cols),
+        prepare: [`\\i ${file}`],
+        into: `${qualified} (${cols})`,
+        received: qualified,
+        apply: [],
+      });
+      result.tables.push({ table: `${schema}.${table}`, rowsInSide: copied.expected.rows, inserted: copied.expected.rows, recreated: true });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const fks = await side.query(database, "SELECT conrelid::regclass::text AS tbl, conname, pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE contype = 'f' AND confrelid = $1::regclass AND conrelid <> confrelid", [qualified]);
     for (const fk of fks) {
-      const present = (await lab.psql(database, `SELECT 1 FROM pg_constraint WHERE conname = ${lit(String(fk.conname))} AND conrelid = to_regclass(${lit(String(fk.tbl))})`)).trim();
-      if (!present) await lab.psql(database, `ALTER TABLE ${String(fk.tbl)} ADD CONSTRAINT ${quoteIdent(String(fk.conname))} ${String(fk.def)}`);
+      const [present] = await lab.query(database, 'SELECT 1 FROM pg_constraint WHERE conname = $1 AND conrelid = to_regclass($2)', [String(fk.conname), String(fk.tbl)]);
+      if (!present) await lab.query(database, `ALTER TABLE ${String(fk.tbl)} ADD CONSTRAINT ${pg.escapeIdentifier(String(fk.conname))} ${String(fk.def)}`);
     }
     return result;
   }
   // The table and, parent first, the tables whose rows a DELETE on it cascaded to.
-  const cascaded = await side.query(database, `WITH RECURSIVE deps(rel, depth) AS (SELECT ${lit(qualified)}::regclass::oid, 0 UNION SELECT c.conrelid, d.depth + 1 FROM pg_constraint c JOIN deps d ON c.confrelid = d.rel WHERE c.contype = 'f' AND c.confdeltype = 'c' AND c.conrelid <> c.confrelid AND d.depth < 10) SELECT n.nspname AS schema, cl.relname AS name, max(depth) AS depth FROM deps JOIN pg_class cl ON cl.oid = deps.rel JOIN pg_namespace n ON n.oid = cl.relnamespace GROUP BY 1, 2 ORDER BY 3, 1, 2`);
+  const cascaded = await side.query(database, "WITH RECURSIVE deps(rel, depth) AS (SELECT $1::regclass::oid, 0 UNION SELECT c.conrelid, d.depth + 1 FROM pg_constraint c JOIN deps d ON c.confrelid = d.rel WHERE c.contype = 'f' AND c.confdeltype = 'c' AND c.conrelid <> c.confrelid AND d.depth < 10) SELECT n.nspname AS schema, cl.relname AS name, max(depth) AS depth FROM deps JOIN pg_class cl ON cl.oid = deps.rel JOIN pg_namespace n ON n.oid = cl.relnamespace GROUP BY 1, 2 ORDER BY 3, 1, 2", [qualified]);
   for (const t of cascaded) {
-    const q = `${quoteIdent(String(t.schema))}.${quoteIdent(String(t.name))}`;
-    if ((await lab.psql(database, `SELECT to_regclass(${lit(q)}) IS NOT NULL`)).trim() !== 't') continue;
-    const cols = (await lab.psql(database, `SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) FROM pg_attribute WHERE attrelid = ${lit(q)}::regclass AND attnum > 0 AND NOT attisdropped AND attgenerated = ''`)).trim();
-    const [sideCount] = await side.query(database, `SELECT count(*)::bigint AS n FROM ${q}`);
-    const out = await pipeCopy(
-      psql,
-      { env: side.clientEnv(database), sql: `COPY (SELECT ${cols} FROM ${q}) TO STDOUT` },
-      {
-        env: liveEnv,
-        commands: [
-          'SET statement_timeout = 0',
-          'BEGIN',
-          `CREATE TEMP TABLE pgdrill_copy_back (LIKE ${q}) ON COMMIT DROP`,
-          `\\copy pgdrill_copy_back (${cols}) FROM pstdin`,
-          `WITH ins AS (INSERT INTO ${q} (${cols}) SELECT ${cols} FROM pgdrill_copy_back ON CONFLICT DO NOTHING RETURNING 1) SELECT count(*) FROM ins`,
-          'COMMIT',
-        ],
-      },
-    );
-    const inserted = Number(out.trim().split('\n').filter((l) => /^\d+$/.test(l.trim())).pop() ?? 0);
-    result.tables.push({ table: `${t.schema}.${t.name}`, rowsInSide: Number(sideCount?.n ?? 0), inserted, recreated: false });
+    const q = `${pg.escapeIdentifier(String(t.schema))}.${pg.escapeIdentifier(String(t.name))}`;
+    const [present] = await lab.query(database, 'SELECT to_regclass($1) IS NOT NULL AS present', [q]);
+    if (!present?.present) continue;
+    const cols = await copiedColumns(lab, database, q);
+    const copied = await verifiedCopy(lab, side, {
+      label: `${t.schema}.${t.name}`,
+      database,
+      select: `SELECT ${cols} FROM ${q}`,
+      key: await rowKey(side, database, q, cols),
+      prepare: [`CREATE TEMP TABLE pgdrill_copy_back (LIKE ${q}) ON COMMIT DROP`],
+      into: `pgdrill_copy_back (${cols})`,
+      received: 'pgdrill_copy_back',
+      apply: [`WITH ins AS (INSERT INTO ${q} (${cols}) SELECT ${cols} FROM pgdrill_copy_back ON CONFLICT DO NOTHING RETURNING 1) SELECT 'inserted:' || count(*) FROM ins`],
+    });
+    result.tables.push({ table: `${t.schema}.${t.name}`, rowsInSide: copied.expected.rows, inserted: insertedCount(copied.output), recreated: false });
   }
   return result;
+}
+
+/** The `inserted:N` line an apply command printed. */
+export function insertedCount(output: string): number {
+  const found = /^inserted:(\d+)$/m.exec(output);
+  if (!found) throw new BugError(`the copy committed but printed no inserted count: ${output.trim().slice(-200)}`);
+  return Number(found[1]);
 }
 
 /**

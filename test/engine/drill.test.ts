@@ -19,8 +19,9 @@ function recording(fault: Fault, truth: Truth): Fault {
   return {
     ...fault,
     inject: async (ctx) => {
-      await fault.inject(ctx);
+      const evidence = await fault.inject(ctx);
       truth.injectedAt = performance.now();
+      return evidence;
     },
   };
 }
@@ -134,5 +135,28 @@ describe('drill (real PostgreSQL, built-in proxy, real HTTP load)', () => {
     const { result } = await runDrill(calibrationScenario(nothing, 500, {}), { labDir: env.labDir });
     expect(result.status).toBe('ineffective');
     expect(result.reasons[0]).toMatch(/did not take effect: no request failed/);
+  });
+
+  it('a fault that reports evidence but that nothing noticed is ineffective too', async () => {
+    const claims: Fault = { name: 'claims', description: 'says it broke something', inject: async () => ({ detail: 'backend 1 holds a lock' }), revert: async () => {} };
+    const { result } = await runDrill(calibrationScenario(claims, 500, {}), { labDir: env.labDir });
+    expect(result.status).toBe('ineffective');
+    expect(result.fault.evidence).toBe('backend 1 holds a lock');
+    expect(result.reasons[0]).toMatch(/It reported "backend 1 holds a lock", but the service did not notice/);
+  });
+
+  it('a PostgreSQL error a fault raises is reported as what it is (SQLSTATE and message), not as a bug', async () => {
+    const failing: Fault = {
+      name: 'failing',
+      description: 'runs SQL that fails',
+      inject: async (ctx) => {
+        await ctx.lab.query('payments_db', 'SELECT * FROM no_such_table');
+      },
+      revert: async () => {},
+    };
+    const { result } = await runDrill(calibrationScenario(failing, 500, {}), { labDir: env.labDir });
+    expect(result.status).toBe('error');
+    expect(result.reasons[0]).toMatch(/^PostgreSQL ERROR 42P01: relation "no_such_table" does not exist/);
+    expect(result.reasons[0]).not.toMatch(/internal error|    at /);
   });
 });

@@ -29,6 +29,8 @@ describe('scenarios: slow query, connection exhaustion, service crash (real lab,
     const { result } = await runDrill(slowQuery, { labDir: env.labDir, holdMs: 1500, variant: 'lock-blocker' });
     expect(result.status, result.reasons.join('; ')).toBe('passed');
     expect(result.fault.evidence).toMatch(/holds ACCESS EXCLUSIVE on payments/);
+    // Evidence alone is no proof: the service must have noticed the fault.
+    expect(result.failedRequests).toBeGreaterThan(0);
     expect(allDone(result.steps)).toEqual([]);
     expect(result.rtoMs!).toBeGreaterThanOrEqual(1500);
     expect(result.lostWrites).toBe(0);
@@ -38,6 +40,8 @@ describe('scenarios: slow query, connection exhaustion, service crash (real lab,
     const { result } = await runDrill(connectionExhaustion, { labDir: env.labDir, holdMs: 1500 });
     expect(result.status, result.reasons.join('; ')).toBe('passed');
     expect(result.fault.evidence).toMatch(/\d+ sessions hold every free connection/);
+    // Evidence alone is no proof: the service must have noticed the fault.
+    expect(result.failedRequests).toBeGreaterThan(0);
     expect(allDone(result.steps)).toEqual([]);
     expect(result.rtoMs!).toBeGreaterThanOrEqual(1500);
     expect(result.lostWrites).toBe(0);
