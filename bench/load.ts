@@ -117,9 +117,9 @@ export async function runLoadBenchmark(args: string[]): Promise<number> {
       await new Promise((r) => setTimeout(r, seconds * 1000));
       const outcome = await load.stop();
       // The first second is lanes starting; measure the steady part.
-      const steady = outcome.timeline.filter((r) => r.sentAt >= 1000);
+      const steady = outcome.timeline.filter((i) => outcome.timeline.sentAt(i) >= 1000);
       const span = (outcome.stoppedAt - 1000) / 1000;
-      held.push({ rate: steady.length / span, ok: steady.filter((r) => r.ok).length / Math.max(1, steady.length) });
+      held.push({ rate: steady.length / span, ok: steady.count((i) => steady.ok(i)) / Math.max(1, steady.length) });
     }
 
     const c = summarize(ceiling.map((r) => r.rps));

@@ -3,7 +3,7 @@ import type { EventEmitter } from 'node:events';
 import autocannon from 'autocannon';
 import { BugError } from '../core/errors.ts';
 import type { DrillClock } from '../measure/clock.ts';
-import type { LedgerEntry, RequestRecord } from '../measure/timeline.ts';
+import { RequestTimeline, type LedgerEntry } from '../measure/timeline.ts';
 
 /** The load a drill puts on the sample service. */
 export interface LoadProfile {
@@ -29,7 +29,8 @@ export interface LoadData {
 
 /** What the load saw, once it has stopped. */
 export interface LoadOutcome {
-  timeline: RequestRecord[];
+  /** Every request sent before the stop, in the order they ended. */
+  timeline: RequestTimeline;
   ledger: LedgerEntry[];
   /** Ids of every write sent, acknowledged or not. */
   attemptedWriteIds: string[];
@@ -39,7 +40,7 @@ export interface LoadOutcome {
 /** A running load. `stop` is idempotent and resolves once every lane has ended. */
 export interface LoadRun {
   /** Records finished so far (live view, for progress and steady-state checks). */
-  readonly timeline: readonly RequestRecord[];
+  readonly timeline: RequestTimeline;
   stop(): Promise<LoadOutcome>;
 }
 
@@ -116,7 +117,7 @@ export function startLoad(serviceUrl: string, profile: LoadProfile, data: LoadDa
   const lanesWanted = Math.max(1, Math.min(profile.lanes ?? Math.min(profile.rate, 50), profile.rate));
   const rates = laneRates(profile.rate, lanesWanted);
   const cycle = requestCycle(profile.writeRatio);
-  const timeline: RequestRecord[] = [];
+  const timeline = new RequestTimeline(profile.rate * 64);
   const ledger: LedgerEntry[] = [];
   const attempted: string[] = [];
   const instances: autocannon.Instance[] = [];
@@ -136,10 +137,7 @@ export function startLoad(serviceUrl: string, profile: LoadProfile, data: LoadDa
       const p = pending;
       if (!p) return;
       pending = undefined;
-      const record: RequestRecord = { kind: p.kind, sentAt: p.sentAt, endAt: clock.now(), ok, status };
-      if (error) record.error = error;
-      if (p.id) record.id = p.id;
-      timeline.push(record);
+      timeline.add(p.kind, p.sentAt, clock.now(), ok, status, error, p.id);
     };
     const begin = (kind: 'write' | 'read', id?: string) => {
       if (pending) finish(false, null, 'no response (connection closed)');
@@ -222,7 +220,7 @@ export function startLoad(serviceUrl: string, profile: LoadProfile, data: LoadDa
       await Promise.all(doneSignals);
       // Requests still in flight when the load stopped have no outcome: they are neither failures nor successes.
       // Only what was sent before the stop is part of the observation.
-      return { timeline: timeline.filter((r) => r.sentAt <= stoppedAt).sort((a, b) => a.sentAt - b.sentAt), ledger: [...ledger], attemptedWriteIds: [...attempted], stoppedAt };
+      return { timeline: timeline.filter((i) => timeline.sentAt(i) <= stoppedAt), ledger: [...ledger], attemptedWriteIds: [...attempted], stoppedAt };
     })();
     return outcome;
   };

@@ -26,17 +26,18 @@ describe('load generator (autocannon lanes)', () => {
     const load = startLoad(service.url, { rate: 50, writeRatio: 0.5, timeoutMs: 5000, maxDurationMs: 30_000 }, { paymentIds: seeded.map((r) => r.id), userIds: seeded.map((r) => r.user_id) }, clock);
     await new Promise((r) => setTimeout(r, 3000));
     const outcome = await load.stop();
-    const n = outcome.timeline.length;
+    const timeline = outcome.timeline.toArray();
+    const n = timeline.length;
     // 3 s at 50 requests/s (each lane may fit one more request in before the stop).
     expect(n).toBeGreaterThanOrEqual(130);
     expect(n).toBeLessThanOrEqual(175);
-    expect(outcome.timeline.filter((r) => !r.ok)).toEqual([]);
-    const writes = outcome.timeline.filter((r) => r.kind === 'write');
+    expect(timeline.filter((r) => !r.ok)).toEqual([]);
+    const writes = timeline.filter((r) => r.kind === 'write');
     expect(writes.length / n).toBeGreaterThan(0.4);
     expect(writes.length / n).toBeLessThan(0.6);
     // Evenly spread: no second-long burst-then-silence; the largest gap between sends stays well under a second.
     // (The first second is start-up: lanes are still being started.)
-    const sends = outcome.timeline.map((r) => r.sentAt).filter((t) => t > 1000).sort((a, b) => a - b);
+    const sends = timeline.map((r) => r.sentAt).filter((t) => t > 1000).sort((a, b) => a - b);
     const gaps = sends.slice(1).map((t, i) => t - sends[i]!);
     expect(Math.max(...gaps)).toBeLessThan(100);
     expect(outcome.ledger.length).toBe(writes.length);
@@ -51,9 +52,10 @@ describe('load generator (autocannon lanes)', () => {
     const load = startLoad('http://127.0.0.1:1', { rate: 20, writeRatio: 0.5, timeoutMs: 2000, maxDurationMs: 10_000 }, { paymentIds: [], userIds: [] }, clock);
     await new Promise((r) => setTimeout(r, 1500));
     const outcome = await load.stop();
-    expect(outcome.timeline.length).toBeGreaterThan(5);
-    expect(outcome.timeline.every((r) => !r.ok && r.status === null)).toBe(true);
-    expect(outcome.timeline[0]!.error).toBe('ECONNREFUSED');
+    const timeline = outcome.timeline.toArray();
+    expect(timeline.length).toBeGreaterThan(5);
+    expect(timeline.every((r) => !r.ok && r.status === null)).toBe(true);
+    expect(timeline[0]!.error).toBe('ECONNREFUSED');
     expect(outcome.ledger).toEqual([]);
   });
 });

@@ -5,6 +5,7 @@ import { loadConfig } from '../../src/config/config.ts';
 import type { DrillResult } from '../../src/core/result.ts';
 import { sparkline } from '../../src/cli/commands/history.ts';
 import { binTimeline, writeHtmlReport } from '../../src/report/html-report.ts';
+import { RequestTimeline } from '../../src/measure/timeline.ts';
 import { writeJunitReport } from '../../src/report/junit-report.ts';
 import { renderMarkdownSummary } from '../../src/report/markdown-summary.ts';
 import { findRegressions } from '../../src/suite/baseline.ts';
@@ -73,7 +74,7 @@ describe('reports', () => {
 
   it('HTML: bins answers per second with p50/p99 latency, and draws the fault, steps and recovery', () => {
     const timeline = Array.from({ length: 400 }, (_, i) => ({ kind: 'write' as const, sentAt: i * 10, endAt: i * 10 + (i >= 200 && i < 300 ? 200 : 5), ok: !(i >= 200 && i < 300), status: 201 }));
-    const bins = binTimeline(timeline, 0, 1000);
+    const bins = binTimeline(RequestTimeline.from(timeline), 0, 1000);
     expect(bins[0]).toMatchObject({ t: 0, okPerSecond: 100, failedPerSecond: 0, p50Ms: 5 });
     // Failures sent from 2.0 s answer 200 ms later: 80 of them end inside the third second.
     expect(bins[2]!.failedPerSecond).toBe(80);
@@ -81,7 +82,7 @@ describe('reports', () => {
     const file = path.join(tempDir('html'), 'r.html');
     writeHtmlReport(file, [{
       result: result({ status: 'breached', reasons: ['postgres://u:secret@h/db refused'] }),
-      load: { timeline, ledger: [], attemptedWriteIds: [], stoppedAt: 4000 },
+      load: { timeline: RequestTimeline.from(timeline), ledger: [], attemptedWriteIds: [], stoppedAt: 4000 },
       events: [{ at: 0, kind: 'load-start', label: 'load' }, { at: 2000, kind: 'fault-injected', label: 'proxy-down' }, { at: 2500, kind: 'step-start', label: 'restore-connectivity' }, { at: 3000, kind: 'recovered', label: 'service answers again' }],
     }]);
     const html = readFileSync(file, 'utf8');
