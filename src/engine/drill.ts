@@ -252,6 +252,10 @@ export async function runDrill(scenario: Scenario, options: DrillOptions = {}): 
       `No fault was injected: the measured RTO (${recovery.rtoMs === null ? 'no recovery while observed' : `${(recovery.rtoMs / 1000).toFixed(1)} s`}) is how long the procedure itself disturbed the service running beside it (${recovery.failuresAfterFault} requests failed or took longer than ${slowRequestMs} ms). In production the procedure runs away from the live service (the seed: on staging).`,
     );
   }
+  if (outcome?.stats.inFlightCapHit) {
+    const s = outcome.stats;
+    notes.push(`The load reached its cap of ${s.inFlightCap} requests in flight: ${s.skipped} sends were skipped, so the service was sampled at ${s.sentRate.toFixed(1)} of ${s.targetRate} requests/s while it was slow (raise the load's maxInFlight, or lower its rate).`);
+  }
   const result: DrillResult = {
     scenario: scenario.id,
     title: scenario.title,
@@ -272,6 +276,7 @@ export async function runDrill(scenario: Scenario, options: DrillOptions = {}): 
     startedAt: clock.wall(0),
     finishedAt: new Date().toISOString(),
     t0Ms: t0,
+    load: outcome ? { targetRate: outcome.stats.targetRate, sentRate: Math.round(outcome.stats.sentRate * 10) / 10, maxInFlight: outcome.stats.maxInFlight, inFlightCapHit: outcome.stats.inFlightCapHit } : null,
     cleanupFailures,
     notes,
   };

@@ -5,7 +5,7 @@ import type { DrillRecord } from '../engine/drill.ts';
 import type { RequestTimeline, TimelineEvent } from '../measure/timeline.ts';
 import { maxOf } from '../util/numbers.ts';
 import { redact } from '../util/redact.ts';
-import { formatDuration, formatObjective } from './format.ts';
+import { formatDuration, formatLoad, formatObjective } from './format.ts';
 
 /** One time bin of the chart: answers per second and latency percentiles of the requests that ended in it. */
 export interface ChartBin {
@@ -157,6 +157,7 @@ function numbers(r: DrillResult): string {
     ['RPO (loss window)', formatObjective(r.objectives.rpoMs), formatDuration(r.rpoMs)],
     ['unacknowledged but present', '', String(r.unackedPresentWrites)],
     ['requests sent / failed', '', `${r.requests} / ${r.failedRequests}`],
+    ['load sent', '', esc(formatLoad(r.load))],
   ];
   const steps = r.steps.map((s) => `<tr><td>${esc(s.id)}</td><td>${esc(s.status)}</td><td>${s.status === 'skipped' ? '' : formatDuration(s.durationMs)}</td></tr>`).join('');
   return `<table><tr><th></th><th>objective</th><th>measured</th></tr>${rows.map(([a, b, c]) => `<tr><td>${a}</td><td>${b}</td><td>${c}</td></tr>`).join('')}</table>

@@ -83,7 +83,7 @@ describe('a 30-minute drill at 1000 requests/s (1.8 M requests)', () => {
 
     const file = path.join(tempDir('long-html'), 'r.html');
     const result = { scenario: 'service-crash', title: 'long', variant: null, status: 'passed', reasons: [], rtoMs: 60_004, ttdMs: 4, rpoMs: 0, ackedWrites: 870_000, lostWrites: 0, unackedPresentWrites: 0, requests: timeline.length, failedRequests: 60_000, objectives: { rtoMs: 120_000, rpoMs: 0 }, fault: { name: 'kill-service', description: 'killed', holdMs: 60_000 }, steps: [], startedAt: '', finishedAt: '', t0Ms: t0, cleanupFailures: [], notes: [] } as unknown as DrillResult;
-    writeHtmlReport(file, [{ result, load: { timeline, ledger: [], attemptedWriteIds: [], stoppedAt: until }, events: [{ at: 0, kind: 'load-start', label: 'load' }, { at: t0, kind: 'fault-injected', label: 'kill-service' }, { at: outageEnd + 4, kind: 'recovered', label: 'recovered' }] }]);
+    writeHtmlReport(file, [{ result, load: { timeline, ledger: [], attemptedWriteIds: [], stoppedAt: until, stats: { targetRate: 1000, sentRate: 1000, maxInFlight: 40, inFlightCap: 1000, inFlightCapHit: false, skipped: 0 } }, events: [{ at: 0, kind: 'load-start', label: 'load' }, { at: t0, kind: 'fault-injected', label: 'kill-service' }, { at: outageEnd + 4, kind: 'recovered', label: 'recovered' }] }]);
     expect(statSync(file).size).toBeLessThan(200_000);
     const html = readFileSync(file, 'utf8');
     expect(html).toContain('class="marker fault"');

@@ -18,7 +18,7 @@ function result(over: Partial<DrillResult> = {}): DrillResult {
     scenario: 'connection-loss', title: 'Database connection lost', variant: null, status: 'passed', reasons: [],
     rtoMs: 5_000, ttdMs: 20, rpoMs: 0, ackedWrites: 300, lostWrites: 0, unackedPresentWrites: 0, requests: 1000, failedRequests: 200,
     objectives: { rtoMs: 300_000, rpoMs: 0 }, fault: { name: 'proxy-down', description: 'down', holdMs: 5000 }, steps: [],
-    startedAt: '2026-11-25T10:00:00.000Z', finishedAt: '2026-11-25T10:00:15.000Z', t0Ms: 2000, cleanupFailures: [], notes: [], ...over,
+    startedAt: '2026-11-25T10:00:00.000Z', finishedAt: '2026-11-25T10:00:15.000Z', t0Ms: 2000, load: { targetRate: 100, sentRate: 100, maxInFlight: 3, inFlightCapHit: false }, cleanupFailures: [], notes: [], ...over,
   };
 }
 
@@ -82,7 +82,7 @@ describe('reports', () => {
     const file = path.join(tempDir('html'), 'r.html');
     writeHtmlReport(file, [{
       result: result({ status: 'breached', reasons: ['postgres://u:secret@h/db refused'] }),
-      load: { timeline: RequestTimeline.from(timeline), ledger: [], attemptedWriteIds: [], stoppedAt: 4000 },
+      load: { timeline: RequestTimeline.from(timeline), ledger: [], attemptedWriteIds: [], stoppedAt: 4000, stats: { targetRate: 100, sentRate: 100, maxInFlight: 3, inFlightCap: 500, inFlightCapHit: false, skipped: 0 } },
       events: [{ at: 0, kind: 'load-start', label: 'load' }, { at: 2000, kind: 'fault-injected', label: 'proxy-down' }, { at: 2500, kind: 'step-start', label: 'restore-connectivity' }, { at: 3000, kind: 'recovered', label: 'service answers again' }],
     }]);
     const html = readFileSync(file, 'utf8');
