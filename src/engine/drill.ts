@@ -86,11 +86,10 @@ async function loadData(contexts: StepContextHandle): Promise<LoadData> {
  * drill, usually none), in large batches: a 30-minute drill at 1000
  * requests/s attempts about 900 k writes.
  */
-async function presentIds(contexts: StepContextHandle, ids: readonly string[]): Promise<PresentIds> {
-  const ctx = contexts.forStep(() => {}, new AbortController().signal);
+export async function presentIds(sql: (text: string, params: unknown[]) => Promise<Array<Record<string, unknown>>>, ids: readonly string[]): Promise<PresentIds> {
   const missing = new Set<string>();
   for (let i = 0; i < ids.length; i += 50_000) {
-    const rows = await ctx.sql('payments_db', 'SELECT x::text AS id FROM unnest($1::uuid[]) AS x WHERE NOT EXISTS (SELECT 1 FROM payments p WHERE p.id = x)', [ids.slice(i, i + 50_000)]);
+    const rows = await sql('SELECT x::text AS id FROM unnest($1::uuid[]) AS x WHERE NOT EXISTS (SELECT 1 FROM payments p WHERE p.id = x)', [ids.slice(i, i + 50_000)]);
     for (const row of rows) missing.add(String(row.id));
   }
   return { has: (id) => !missing.has(id) };
@@ -223,7 +222,7 @@ export async function runDrill(scenario: Scenario, options: DrillOptions = {}): 
     const measureStart = performance.now();
     // Windows are read from answers; what was still in flight at the stop would answer after it.
     const observedUntil = outcome.stoppedAt;
-    loss = measureDataLoss(outcome.ledger, outcome.attemptedWriteIds, await presentIds(contexts, outcome.attemptedWriteIds), t0);
+    loss = measureDataLoss(outcome.ledger, outcome.attemptedWriteIds, await presentIds((text, params) => contexts.forStep(() => {}, new AbortController().signal).sql('payments_db', text, params), outcome.attemptedWriteIds), t0);
     // A read of a write that was lost for good fails for ever: that is data loss (RPO), counted in the
     // ledger, not unavailability, so it does not hold the recovery window shut.
     const lost = new Set(loss.lostIds);

@@ -9,9 +9,3 @@ export function maxOf(values: Iterable<number>, floor = -Infinity): number {
   return max;
 }
 
-/** The smallest of `values`, or `ceiling` when that is smaller (or there are no values). See `maxOf`. */
-export function minOf(values: Iterable<number>, ceiling = Infinity): number {
-  let min = ceiling;
-  for (const v of values) if (v < min) min = v;
-  return min;
-}
