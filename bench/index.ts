@@ -25,6 +25,10 @@ export const BENCHMARKS: Readonly<Record<string, BenchmarkEntry>> = {
     description: 'restore + WAL replay of a generated lab (--gb, default 1 GB) beside a raw cp -a of its data directory (target: ratio ≥ 0.5)',
     run: async (args) => (await import('./restore.ts')).runRestoreBenchmark(args),
   },
+  long: {
+    description: 'a real drill of --minutes N (default 2) at --rate R (default 1000): peak RSS, analysis time, report sizes, extrapolated to 30 min at 1000/s (targets: < 500 MB, < 5 s)',
+    run: async (args) => (await import('./long.ts')).runLongBenchmark(args),
+  },
   suite: {
     description: 'how long `pgdrill drill --all` takes (target: under 3 minutes on 2 cores)',
     run: async (args) => (await import('./suite.ts')).runSuiteBenchmark(args),

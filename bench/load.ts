@@ -116,10 +116,10 @@ export async function runLoadBenchmark(args: string[]): Promise<number> {
       const load = startLoad(service.url, { rate: SEED_RATE, writeRatio: 0.5, timeoutMs: 10_000, maxDurationMs: (seconds + 30) * 1000 }, { paymentIds: [], userIds: [userId] }, clock);
       await new Promise((r) => setTimeout(r, seconds * 1000));
       const outcome = await load.stop();
-      // The first second is lanes starting; measure the steady part.
-      const steady = outcome.timeline.filter((r) => r.sentAt >= 1000);
+      // Measure the steady part, after the first second.
+      const steady = outcome.timeline.filter((i) => outcome.timeline.sentAt(i) >= 1000);
       const span = (outcome.stoppedAt - 1000) / 1000;
-      held.push({ rate: steady.length / span, ok: steady.filter((r) => r.ok).length / Math.max(1, steady.length) });
+      held.push({ rate: steady.length / span, ok: steady.count((i) => steady.ok(i)) / Math.max(1, steady.length) });
     }
 
     const c = summarize(ceiling.map((r) => r.rps));

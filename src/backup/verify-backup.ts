@@ -8,6 +8,7 @@ import type { CleanupStack } from '../util/cleanup.ts';
 import { maybeLowPriority, programName } from '../util/low-priority.ts';
 import { runCommand } from '../util/run-command.ts';
 import { checksumFiles, writeVerifyRecord, type BackupManifest } from './manifest.ts';
+import { maxOf } from '../util/numbers.ts';
 
 /** One check of a verification, with what it saw. */
 export interface VerifyCheck {
@@ -68,7 +69,7 @@ export function missingWalSegments(archiveDir: string, startWalFile: string): st
     if (m && index(m) >= startIndex) present.set(index(m), m[1]!);
   }
   if (present.size === 0) return [startWalFile];
-  const last = Math.max(...present.keys());
+  const last = maxOf(present.keys());
   const missing: string[] = [];
   let tli = start[1]!;
   for (let i = startIndex; i <= last; i++) {

@@ -55,6 +55,12 @@ export interface DrillResult {
   finishedAt: string;
   /** Drill-clock ms of the fault injection (t0), for timelines. */
   t0Ms: number | null;
+  /**
+   * How the load kept its arrival rate (requests/s): `sentRate` falls short
+   * of `targetRate` only when sends were skipped because `maxInFlight`
+   * reached the cap (`inFlightCapHit`). Null when no load ran.
+   */
+  load: { targetRate: number; sentRate: number; maxInFlight: number; inFlightCapHit: boolean } | null;
   /** What the harness could not clean up, if anything. */
   cleanupFailures: string[];
   /**

@@ -105,7 +105,7 @@ const ScenarioSchema = z.object({
   load: z.object({
     rate: z.number().int().min(1).max(5000),
     writeRatio: z.number().min(0).max(1),
-    lanes: z.number().int().min(1).max(200).optional(),
+    maxInFlight: z.number().int().min(1).max(10_000).optional(),
     timeoutMs: z.number().int().min(100).max(120_000),
     maxDurationMs: z.number().int().min(1000).max(4 * 3_600_000),
   }),

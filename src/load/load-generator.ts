@@ -1,18 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import type { EventEmitter } from 'node:events';
-import autocannon from 'autocannon';
+import http from 'node:http';
 import { BugError } from '../core/errors.ts';
 import type { DrillClock } from '../measure/clock.ts';
-import type { LedgerEntry, RequestRecord } from '../measure/timeline.ts';
+import { RequestTimeline, type LedgerEntry } from '../measure/timeline.ts';
 
 /** The load a drill puts on the sample service. */
 export interface LoadProfile {
-  /** Requests per second across all lanes (fixed rate). */
+  /** Requests per second (arrival rate, kept whatever the service does). */
   rate: number;
   /** Fraction of requests that are writes (POST /payments), 0..1. */
   writeRatio: number;
-  /** Parallel connections; each sends its share of the rate. Default min(rate, 50). */
-  lanes?: number;
+  /** Most requests in flight at once; a send due while this many are in flight is skipped (and reported). Default `defaultMaxInFlight`. */
+  maxInFlight?: number;
   /** A request with no answer after this long is a failure (timeout). */
   timeoutMs: number;
   /** Hard upper bound on how long the load runs, whatever happens. */
@@ -27,64 +26,38 @@ export interface LoadData {
   userIds: readonly string[];
 }
 
+/** How the load kept its rate. */
+export interface LoadStats {
+  /** The arrival rate asked for, requests/s. */
+  targetRate: number;
+  /** Requests actually sent per second, from the start of the load to its stop. */
+  sentRate: number;
+  /** The most requests in flight at once. */
+  maxInFlight: number;
+  /** The cap on requests in flight. */
+  inFlightCap: number;
+  /** Whether a send fell due while the cap was reached (it was skipped: `sentRate` shows the shortfall). */
+  inFlightCapHit: boolean;
+  /** Sends skipped at the cap. */
+  skipped: number;
+}
+
 /** What the load saw, once it has stopped. */
 export interface LoadOutcome {
-  timeline: RequestRecord[];
+  /** Every request answered (or failed) before the stop, in the order they ended. */
+  timeline: RequestTimeline;
   ledger: LedgerEntry[];
   /** Ids of every write sent, acknowledged or not. */
   attemptedWriteIds: string[];
   stoppedAt: number;
+  stats: LoadStats;
 }
 
-/** A running load. `stop` is idempotent and resolves once every lane has ended. */
+/** A running load. `stop` is idempotent and resolves once every request in flight has been abandoned. */
 export interface LoadRun {
   /** Records finished so far (live view, for progress and steady-state checks). */
-  readonly timeline: readonly RequestRecord[];
+  readonly timeline: RequestTimeline;
   stop(): Promise<LoadOutcome>;
-}
-
-interface Pending {
-  kind: 'write' | 'read';
-  id?: string;
-  sentAt: number;
-}
-
-/** The parts of autocannon's (8.x) Client that `keepOneConnection` relies on. */
-interface AutocannonClientInternals {
-  conn?: EventEmitter & { destroy(): void };
-  pipelinedRequests: { clear(): void };
-  _connect: () => void;
-}
-
-/**
- * autocannon reconnects on both 'error' and 'end' of its socket without
- * closing the old one, so a server that dies (both events) leaves a lane
- * with two live sockets feeding one HTTP parser and stale requests queued.
- * This makes every reconnect first close the previous socket and forget its
- * queue, so a lane always has exactly one connection and one request in
- * flight. It is called from `setupClient`, before the first connect.
- */
-function keepOneConnection(client: AutocannonClientInternals): void {
-  const connect = client._connect.bind(client);
-  client._connect = () => {
-    const old = client.conn;
-    if (old) {
-      old.removeAllListeners('data');
-      old.removeAllListeners('end');
-      old.removeAllListeners('error');
-      old.on('error', () => {});
-      old.destroy();
-    }
-    client.pipelinedRequests.clear();
-    connect();
-  };
-}
-
-/** Splits `rate` requests per second over `lanes` lanes as evenly as whole numbers allow. */
-export function laneRates(rate: number, lanes: number): number[] {
-  const base = Math.floor(rate / lanes);
-  const extra = rate % lanes;
-  return Array.from({ length: lanes }, (_, i) => base + (i < extra ? 1 : 0)).filter((r) => r > 0);
 }
 
 /** The repeating order of request kinds for a write ratio (10 slots). */
@@ -93,138 +66,137 @@ export function requestCycle(writeRatio: number): Array<'write' | 'read'> {
   return Array.from({ length: 10 }, (_, i) => (Math.ceil(((i + 1) * writes) / 10) > Math.ceil((i * writes) / 10) ? 'write' : 'read'));
 }
 
+/**
+ * The default cap on requests in flight: as many as the rate can put in
+ * flight before the first of them times out (so a service that answers
+ * nothing within the timeout is still sampled at the full rate), at least
+ * 100 and at most 4000 (each is an open socket).
+ */
+export function defaultMaxInFlight(rate: number, timeoutMs: number): number {
+  return Math.min(4000, Math.max(100, Math.ceil((rate * timeoutMs) / 1000)));
+}
+
 function pick<T>(items: readonly T[], i: number): T | undefined {
   return items.length === 0 ? undefined : items[i % items.length];
 }
 
 /**
- * Runs autocannon against the sample service at a fixed request rate.
+ * Puts an open-model load on the sample service: request k is sent at
+ * `start + k / rate` on the drill clock, whatever the service does (like k6's
+ * constant-arrival-rate or wrk2), so a slow service is sampled at the full
+ * rate, not at the fraction a closed loop would still send (coordinated
+ * omission). Requests go over keep-alive connections of one `http.Agent`, as
+ * many as are in flight. At most `maxInFlight` are in flight: a send due
+ * beyond that is skipped and counted (`inFlightCapHit`). The load is bounded
+ * in time (`maxDurationMs`) and so in count, and targets loopback only.
  *
- * autocannon's rate limit lets each connection send its per-second quota in
- * a burst at the start of its own second. To spread requests evenly in
- * time, the load runs as `lanes` single-connection autocannon instances,
- * each with its share of the rate, started `1000 / lanes` ms apart. Each
- * lane has one request in flight at most, so every request is tracked
- * exactly: its send time, its end time and its outcome go to the timeline,
- * and every acknowledged write (201) to the ledger.
+ * Every request's send time, end time and outcome go to the timeline, every
+ * acknowledged write (201) to the ledger, every write's id to the attempted
+ * ids; reads read back payments the load wrote earlier (or seeded ones).
  */
 export function startLoad(serviceUrl: string, profile: LoadProfile, data: LoadData, clock: DrillClock): LoadRun {
   const url = new URL(serviceUrl);
   if (!['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) {
     throw new BugError(`load may only target loopback, not ${url.hostname}`);
   }
-  const lanesWanted = Math.max(1, Math.min(profile.lanes ?? Math.min(profile.rate, 50), profile.rate));
-  const rates = laneRates(profile.rate, lanesWanted);
+  const cap = Math.max(1, profile.maxInFlight ?? defaultMaxInFlight(profile.rate, profile.timeoutMs));
+  const agent = new http.Agent({ keepAlive: true, maxSockets: cap, maxFreeSockets: cap, scheduling: 'lifo' });
   const cycle = requestCycle(profile.writeRatio);
-  const timeline: RequestRecord[] = [];
+  const timeline = new RequestTimeline(profile.rate * 64);
   const ledger: LedgerEntry[] = [];
   const attempted: string[] = [];
-  const instances: autocannon.Instance[] = [];
-  const starters: NodeJS.Timeout[] = [];
-  const doneSignals: Promise<void>[] = [];
-  const clients: autocannon.Client[] = [];
+  const inFlight = new Set<http.ClientRequest>();
+  const intervalMs = 1000 / profile.rate;
+  const startedAt = clock.now();
+  let next = 0;
+  let sent = 0;
+  let skipped = 0;
+  let peak = 0;
   let stopped = false;
-  let seq = 0;
+  let timer: NodeJS.Timeout | undefined;
 
-  const runLane = (laneIndex: number, laneRate: number) => {
-    // Each lane starts at another point of the cycle, so that the mix holds in every second, not only over ten requests.
-    const laneCycle = cycle.map((_, k) => cycle[(k + laneIndex) % cycle.length]!);
-    let done!: () => void;
-    doneSignals.push(new Promise<void>((resolve) => { done = resolve; }));
-    let pending: Pending | undefined;
+  const send = (k: number) => {
+    const kind = cycle[k % cycle.length]!;
+    let id: string;
+    let body: string | undefined;
+    if (kind === 'write') {
+      id = randomUUID();
+      const userId = pick(data.userIds, k) ?? randomUUID();
+      body = JSON.stringify({ id, userId, amount: ((k % 9000) / 100 + 1).toFixed(2), currency: 'EUR' });
+      attempted.push(id);
+    } else {
+      // Read back a payment the load wrote earlier, or a seeded one: a read fails when acknowledged data
+      // has gone missing, not only when the service is down.
+      const acked = ledger.length > 0 && (data.paymentIds.length === 0 || k % 2 === 0) ? ledger[Math.floor(Math.random() * ledger.length)]!.id : undefined;
+      id = acked ?? pick(data.paymentIds, k) ?? randomUUID();
+    }
+    const sentAt = clock.now();
+    let done = false;
     const finish = (ok: boolean, status: number | null, error?: string) => {
-      const p = pending;
-      if (!p) return;
-      pending = undefined;
-      const record: RequestRecord = { kind: p.kind, sentAt: p.sentAt, endAt: clock.now(), ok, status };
-      if (error) record.error = error;
-      if (p.id) record.id = p.id;
-      timeline.push(record);
+      if (done) return;
+      done = true;
+      inFlight.delete(req);
+      // Requests still in flight when the load stopped have no outcome: neither failures nor successes.
+      if (stopped) return;
+      const endAt = clock.now();
+      if (ok && kind === 'write') ledger.push({ id, ackedAt: endAt });
+      timeline.add(kind, sentAt, endAt, ok, status, error, id);
     };
-    const begin = (kind: 'write' | 'read', id?: string) => {
-      if (pending) finish(false, null, 'no response (connection closed)');
-      pending = { kind, sentAt: clock.now(), ...(id ? { id } : {}) };
-    };
-    const requests: autocannon.Request[] = laneCycle.map((kind) => {
-      if (kind === 'write') {
-        return {
-          method: 'POST',
-          path: '/payments',
-          headers: { 'content-type': 'application/json' },
-          setupRequest: (req: autocannon.Request) => {
-            const id = randomUUID();
-            const userId = pick(data.userIds, seq++) ?? randomUUID();
-            attempted.push(id);
-            begin('write', id);
-            return { ...req, body: JSON.stringify({ id, userId, amount: ((seq % 9000) / 100 + 1).toFixed(2), currency: 'EUR' }) };
-          },
-          onResponse: (status: number) => {
-            const id = pending?.id;
-            if (status === 201 && id) {
-              ledger.push({ id, ackedAt: clock.now() });
-            }
-            finish(status === 201, status);
-          },
-        };
-      }
-      return {
-        method: 'GET',
-        path: '/payments/00000000-0000-0000-0000-000000000000',
-        setupRequest: (req: autocannon.Request) => {
-          // Read back a payment the load wrote earlier (any lane), or a seeded one: a read fails when
-          // acknowledged data has gone missing, not only when the service is down.
-          const acked = ledger.length > 0 && (data.paymentIds.length === 0 || seq % 2 === 0) ? ledger[Math.floor(Math.random() * ledger.length)]!.id : undefined;
-          seq++;
-          const id = acked ?? pick(data.paymentIds, seq) ?? randomUUID();
-          begin('read', id);
-          return { ...req, path: `/payments/${id}` };
-        },
-        onResponse: (status: number) => finish(status === 200, status),
-      };
+    const req = http.request({
+      agent,
+      host: url.hostname.replace(/^\[|\]$/g, ''),
+      port: url.port,
+      method: kind === 'write' ? 'POST' : 'GET',
+      path: kind === 'write' ? '/payments' : `/payments/${id}`,
+      headers: body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
     });
-
-    const instance = autocannon({
-      url: url.origin,
-      connections: 1,
-      pipelining: 1,
-      connectionRate: laneRate,
-      duration: Math.ceil(profile.maxDurationMs / 1000),
-      timeout: Math.max(1, Math.ceil(profile.timeoutMs / 1000)),
-      requests,
-      setupClient: (client: autocannon.Client) => {
-        clients.push(client);
-        keepOneConnection(client as unknown as AutocannonClientInternals);
-        const events = client as unknown as EventEmitter;
-        events.on('timeout', () => finish(false, null, 'timeout'));
-        events.on('connError', (error: NodeJS.ErrnoException) => finish(false, null, error.code ?? error.message));
-      },
-    } as autocannon.Options, () => done());
-    instances.push(instance);
+    inFlight.add(req);
+    sent++;
+    if (inFlight.size > peak) peak = inFlight.size;
+    req.setTimeout(profile.timeoutMs, () => {
+      finish(false, null, 'timeout');
+      req.destroy();
+    });
+    req.on('response', (res) => {
+      const status = res.statusCode ?? 0;
+      res.on('error', () => finish(false, null, 'no response (connection closed)'));
+      res.on('end', () => finish(kind === 'write' ? status === 201 : status === 200, status));
+      res.resume();
+    });
+    req.on('error', (error: NodeJS.ErrnoException) => finish(false, null, error.code === 'ECONNRESET' && error.message === 'socket hang up' ? 'no response (connection closed)' : (error.code ?? error.message)));
+    req.end(body);
   };
 
-  const spacing = 1000 / rates.length;
-  rates.forEach((laneRate, i) => {
-    if (i === 0) runLane(i, laneRate);
-    else starters.push(setTimeout(() => { if (!stopped) runLane(i, laneRate); }, i * spacing));
-  });
+  const tick = () => {
+    timer = undefined;
+    if (stopped) return;
+    const now = clock.now();
+    // Every send that fell due since the last tick goes now (timers fire late, never early).
+    while (startedAt + next * intervalMs <= now) {
+      if (inFlight.size >= cap) skipped++;
+      else send(next);
+      next++;
+    }
+    timer = setTimeout(tick, Math.max(0, startedAt + next * intervalMs - clock.now()));
+  };
 
   let outcome: Promise<LoadOutcome> | undefined;
   const hardStop = setTimeout(() => void stop(), profile.maxDurationMs);
   const stop = (): Promise<LoadOutcome> => {
     outcome ??= (async () => {
+      const stoppedAt = clock.now();
       stopped = true;
       clearTimeout(hardStop);
-      for (const t of starters) clearTimeout(t);
-      const stoppedAt = clock.now();
-      for (const instance of instances) instance.stop();
-      // autocannon acts on stop at its next one-second tick; destroying the clients ends their requests now.
-      for (const client of clients) (client as unknown as { destroy(): void }).destroy();
-      await Promise.all(doneSignals);
-      // Requests still in flight when the load stopped have no outcome: they are neither failures nor successes.
-      // Only what was sent before the stop is part of the observation.
-      return { timeline: timeline.filter((r) => r.sentAt <= stoppedAt).sort((a, b) => a.sentAt - b.sentAt), ledger: [...ledger], attemptedWriteIds: [...attempted], stoppedAt };
+      if (timer) clearTimeout(timer);
+      for (const req of inFlight) req.destroy();
+      inFlight.clear();
+      agent.destroy();
+      const seconds = Math.max(1e-3, (stoppedAt - startedAt) / 1000);
+      const stats: LoadStats = { targetRate: profile.rate, sentRate: sent / seconds, maxInFlight: peak, inFlightCap: cap, inFlightCapHit: skipped > 0, skipped };
+      return { timeline, ledger, attemptedWriteIds: attempted, stoppedAt, stats };
     })();
     return outcome;
   };
+  tick();
   return { timeline, stop };
 }

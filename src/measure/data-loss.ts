@@ -18,14 +18,19 @@ export interface DataLossMeasure {
   unackedPresent: number;
 }
 
+/** Whether the database holds a payment id after recovery (a `Set` of the present ids will do). */
+export interface PresentIds {
+  has(id: string): boolean;
+}
+
 /**
- * Reconciles the ledger: `presentIds` are the ids (out of every attempted
- * write) that the database holds after recovery.
+ * Reconciles the ledger: `presentIds` says which ids (out of every attempted
+ * write) the database holds after recovery.
  */
 export function measureDataLoss(
   ledger: readonly LedgerEntry[],
   attemptedIds: Iterable<string>,
-  presentIds: ReadonlySet<string>,
+  presentIds: PresentIds,
   t0: number,
 ): DataLossMeasure {
   const acked = new Set(ledger.map((e) => e.id));

@@ -1,4 +1,4 @@
-import type { RequestRecord } from './timeline.ts';
+import type { RequestTimeline } from './timeline.ts';
 
 /** How recovery is judged from the timeline. */
 export interface RecoveryCriteria {
@@ -41,44 +41,72 @@ export interface RecoveryMeasure {
  * time to detect is null.
  */
 export function measureRecovery(
-  timeline: readonly RequestRecord[],
+  timeline: RequestTimeline,
   t0: number,
   observedUntil: number,
   criteria: RecoveryCriteria = DEFAULT_RECOVERY_CRITERIA,
 ): RecoveryMeasure {
-  const failures = timeline.filter((r) => r.sentAt >= t0 && !r.ok);
-  if (failures.length === 0) return { rtoMs: 0, ttdMs: null, recoveredAt: t0, failuresAfterFault: 0 };
-  const detectedAt = Math.min(...failures.map((r) => r.endAt));
+  let failures = 0;
+  let detectedAt = Infinity;
+  for (let i = 0; i < timeline.length; i++) {
+    if (timeline.sentAt(i) >= t0 && !timeline.ok(i)) {
+      failures++;
+      if (timeline.endAt(i) < detectedAt) detectedAt = timeline.endAt(i);
+    }
+  }
+  if (failures === 0) return { rtoMs: 0, ttdMs: null, recoveredAt: t0, failuresAfterFault: 0 };
   const ttdMs = Math.max(0, detectedAt - t0);
 
   // Every answer after the first failure was seen, in the order the load saw them.
-  const answers = timeline.filter((r) => r.endAt > detectedAt).sort((a, b) => a.endAt - b.endAt);
+  const answers = answersAfter(timeline, detectedAt);
+  const endAt = (k: number) => timeline.endAt(answers[k]!);
   let end = 0;
   let ok = 0;
   let writes = 0;
   for (let i = 0; i < answers.length; i++) {
-    const windowStart = answers[i]!.endAt;
+    const r = answers[i]!;
+    const windowStart = timeline.endAt(r);
     const windowEnd = windowStart + criteria.windowMs;
     if (windowEnd > observedUntil) break;
-    while (end < answers.length && answers[end]!.endAt < windowEnd) {
-      if (answers[end]!.ok) ok++;
-      if (answers[end]!.kind === 'write') writes++;
+    while (end < answers.length && endAt(end) < windowEnd) {
+      if (timeline.ok(answers[end]!)) ok++;
+      if (timeline.isWrite(answers[end]!)) writes++;
       end++;
     }
     const count = end - i;
-    if (answers[i]!.ok && writes > 0 && ok / count >= criteria.minSuccessRatio) {
-      return { rtoMs: windowStart - t0, ttdMs, recoveredAt: windowStart, failuresAfterFault: failures.length };
+    if (timeline.ok(r) && writes > 0 && ok / count >= criteria.minSuccessRatio) {
+      return { rtoMs: windowStart - t0, ttdMs, recoveredAt: windowStart, failuresAfterFault: failures };
     }
-    if (answers[i]!.ok) ok--;
-    if (answers[i]!.kind === 'write') writes--;
+    if (timeline.ok(r)) ok--;
+    if (timeline.isWrite(r)) writes--;
   }
-  return { rtoMs: null, ttdMs, recoveredAt: null, failuresAfterFault: failures.length };
+  return { rtoMs: null, ttdMs, recoveredAt: null, failuresAfterFault: failures };
+}
+
+/**
+ * Indices of the requests that ended after `after`, ordered by end time (ties
+ * keep timeline order). The load appends requests as they end, so this is
+ * usually one pass; any other order is sorted.
+ */
+function answersAfter(timeline: RequestTimeline, after: number): Uint32Array {
+  let n = 0;
+  for (let i = 0; i < timeline.length; i++) if (timeline.endAt(i) > after) n++;
+  const answers = new Uint32Array(n);
+  let sorted = true;
+  for (let i = 0, k = 0; i < timeline.length; i++) {
+    if (timeline.endAt(i) <= after) continue;
+    if (k > 0 && timeline.endAt(i) < timeline.endAt(answers[k - 1]!)) sorted = false;
+    answers[k++] = i;
+  }
+  if (sorted) return answers;
+  // Array.prototype.sort is stable (and fast on the nearly sorted runs a load produces).
+  return Uint32Array.from(Array.from(answers).sort((a, b) => timeline.endAt(a) - timeline.endAt(b)));
 }
 
 /**
  * Applies a latency objective: a request that succeeded but took longer than
- * `slowRequestMs` from send to answer counts as failed (`error: "slow"`).
+ * `slowRequestMs` from send to answer counts as failed (`error: "slow (N ms)"`).
  */
-export function applyLatencyObjective(timeline: readonly RequestRecord[], slowRequestMs: number): RequestRecord[] {
-  return timeline.map((r) => (r.ok && r.endAt - r.sentAt > slowRequestMs ? { ...r, ok: false, error: `slow (${Math.round(r.endAt - r.sentAt)} ms)` } : r));
+export function applyLatencyObjective(timeline: RequestTimeline, slowRequestMs: number): RequestTimeline {
+  return timeline.withLatencyObjective(slowRequestMs);
 }

@@ -1,3 +1,4 @@
+import type { DrillResult } from '../core/result.ts';
 /** A duration for people: 850 ms, 5.3 s, 4.2 min. */
 export function formatDuration(ms: number | null | undefined): string {
   if (ms === null || ms === undefined) return '—';
@@ -14,4 +15,10 @@ export function formatObjective(ms: number): string {
   if (ms % 60_000 === 0) return `${ms / 60_000} min`;
   if (ms % 1000 === 0) return `${ms / 1000} s`;
   return formatDuration(ms);
+}
+
+/** The load's rate as sent against its target, and the most requests in flight (cap hit or not). */
+export function formatLoad(load: DrillResult['load']): string {
+  if (!load) return '—';
+  return `${load.sentRate} of ${load.targetRate} req/s, ≤ ${load.maxInFlight} in flight${load.inFlightCapHit ? ' (cap hit)' : ''}`;
 }

@@ -2,9 +2,10 @@ import { writeReportFile } from '../util/safe-dir.ts';
 import * as hdr from 'hdr-histogram-js';
 import type { DrillResult } from '../core/result.ts';
 import type { DrillRecord } from '../engine/drill.ts';
-import type { RequestRecord, TimelineEvent } from '../measure/timeline.ts';
+import type { RequestTimeline, TimelineEvent } from '../measure/timeline.ts';
+import { maxOf } from '../util/numbers.ts';
 import { redact } from '../util/redact.ts';
-import { formatDuration, formatObjective } from './format.ts';
+import { formatDuration, formatLoad, formatObjective } from './format.ts';
 
 /** One time bin of the chart: answers per second and latency percentiles of the requests that ended in it. */
 export interface ChartBin {
@@ -16,41 +17,78 @@ export interface ChartBin {
   p99Ms: number | null;
 }
 
+/** The chart holds at most about this many bins, whatever the drill's length. */
+export const MAX_CHART_BINS = 480;
+const NICE_BIN_MS = [250, 500, 1000, 2000, 5000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000];
+
+/** The bin width for a chart spanning `spanMs`: 250 ms, or the next round width that keeps it within MAX_CHART_BINS bins. */
+export function chartBinMs(spanMs: number): number {
+  const wanted = spanMs / MAX_CHART_BINS;
+  return NICE_BIN_MS.find((b) => b >= wanted) ?? Math.ceil(wanted / 600_000) * 600_000;
+}
+
 /**
- * Bins a timeline by answer time (`binMs` wide, from `originMs`): successes
- * and failures per second, and p50/p99 latency (hdr-histogram) per bin.
+ * Bins a timeline by answer time (`binMs` wide, from `originMs`; by default
+ * as wide as keeps the chart within MAX_CHART_BINS points): successes and
+ * failures per second, and p50/p99 latency (hdr-histogram) per bin. Reads the
+ * timeline's columns once; memory is one number per request, not an object.
  */
-export function binTimeline(timeline: readonly RequestRecord[], originMs: number, binMs = 250): ChartBin[] {
+export function binTimeline(timeline: RequestTimeline, originMs: number, binMs?: number): ChartBin[] {
   if (timeline.length === 0) return [];
-  const last = Math.max(...timeline.map((r) => r.endAt));
+  const last = timeline.lastEndAt();
+  const width = binMs ?? chartBinMs(last - originMs);
   // Whole bins only: a last, partial bin would read as a drop in throughput.
-  const count = Math.max(1, Math.floor((last - originMs) / binMs));
-  const bins = Array.from({ length: count }, () => ({ ok: 0, failed: 0, latencies: [] as number[] }));
-  for (const r of timeline) {
-    const i = Math.max(0, Math.floor((r.endAt - originMs) / binMs));
-    if (i >= count) continue;
-    const bin = bins[i]!;
-    if (r.ok) bin.ok++;
-    else bin.failed++;
-    bin.latencies.push(Math.max(1, Math.round(r.endAt - r.sentAt)));
+  const count = Math.max(1, Math.floor((last - originMs) / width));
+  const ok = new Float64Array(count);
+  const failed = new Float64Array(count);
+  // Latencies grouped by bin (a counting sort), so each bin's histogram reads one slice.
+  const binOf = new Int32Array(timeline.length);
+  const starts = new Uint32Array(count + 1);
+  for (let i = 0; i < timeline.length; i++) {
+    const b = Math.max(0, Math.floor((timeline.endAt(i) - originMs) / width));
+    binOf[i] = b < count ? b : -1;
+    if (b >= count) continue;
+    if (timeline.ok(i)) ok[b]!++;
+    else failed[b]!++;
+    starts[b + 1]!++;
+  }
+  for (let b = 0; b < count; b++) starts[b + 1]! += starts[b]!;
+  const latencies = new Uint32Array(starts[count]!);
+  const fill = starts.slice(0, count);
+  for (let i = 0; i < timeline.length; i++) {
+    const b = binOf[i]!;
+    if (b >= 0) latencies[fill[b]!++] = Math.max(1, Math.round(timeline.endAt(i) - timeline.sentAt(i)));
   }
   const histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000, numberOfSignificantValueDigits: 3 });
   try {
-    return bins.map((bin, i) => {
+    const bins: ChartBin[] = [];
+    for (let b = 0; b < count; b++) {
       histogram.reset();
-      for (const v of bin.latencies) histogram.recordValue(v);
-      const has = bin.latencies.length > 0;
-      return {
-        t: (i * binMs) / 1000,
-        okPerSecond: (bin.ok * 1000) / binMs,
-        failedPerSecond: (bin.failed * 1000) / binMs,
+      for (let k = starts[b]!; k < starts[b + 1]!; k++) histogram.recordValue(Math.min(latencies[k]!, 3_600_000));
+      const has = starts[b + 1]! > starts[b]!;
+      bins.push({
+        t: (b * width) / 1000,
+        okPerSecond: (ok[b]! * 1000) / width,
+        failedPerSecond: (failed[b]! * 1000) / width,
         p50Ms: has ? histogram.getValueAtPercentile(50) : null,
         p99Ms: has ? histogram.getValueAtPercentile(99) : null,
-      };
-    });
+      });
+    }
+    return bins;
   } finally {
     histogram.destroy();
   }
+}
+
+/** Spacing of the time axis' ticks, in seconds: a round number giving at most about 12 ticks. */
+function tickSeconds(spanSeconds: number): number {
+  const steps = [2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600];
+  return steps.find((s) => spanSeconds / s <= 12) ?? Math.ceil(spanSeconds / 12 / 3600) * 3600;
+}
+
+function tickLabel(seconds: number): string {
+  if (seconds < 60 || seconds % 60 !== 0) return `${seconds}s`;
+  return seconds % 3600 === 0 ? `${seconds / 3600}h` : `${seconds / 60}m`;
 }
 
 function esc(text: string): string {
@@ -63,13 +101,14 @@ const PAD = { left: 56, right: 60, top: 16, bottom: 36 };
 
 /** An SVG chart of throughput, errors and latency over time, with the fault, each runbook step and the recovery point marked. */
 export function renderChart(record: DrillRecord): string {
-  const timeline = record.load?.timeline ?? [];
+  const timeline = record.load?.timeline;
   const origin = record.events.find((e) => e.kind === 'load-start')?.at ?? 0;
-  const bins = binTimeline(timeline, origin);
+  const bins = timeline ? binTimeline(timeline, origin) : [];
   if (bins.length === 0) return '<p class="muted">No load was recorded for this drill.</p>';
-  const tMax = bins.length * 0.25;
-  const rMax = Math.max(1, ...bins.map((b) => Math.max(b.okPerSecond, b.failedPerSecond))) * 1.1;
-  const lMax = Math.max(10, ...bins.map((b) => b.p99Ms ?? 0)) * 1.1;
+  const binSeconds = bins.length > 1 ? bins[1]!.t - bins[0]!.t : Math.max(0.25, (timeline!.lastEndAt() - origin) / 1000);
+  const tMax = bins.length * binSeconds;
+  const rMax = maxOf(bins.map((b) => Math.max(b.okPerSecond, b.failedPerSecond)), 1) * 1.1;
+  const lMax = maxOf(bins.map((b) => b.p99Ms ?? 0), 10) * 1.1;
   const x = (t: number) => PAD.left + (t / tMax) * (W - PAD.left - PAD.right);
   const yRate = (v: number) => H - PAD.bottom - (v / rMax) * (H - PAD.top - PAD.bottom);
   const yLat = (v: number) => H - PAD.bottom - (v / lMax) * (H - PAD.top - PAD.bottom);
@@ -77,9 +116,9 @@ export function renderChart(record: DrillRecord): string {
     bins
       .map((b) => [b, pick(b)] as const)
       .filter(([, v]) => v !== null)
-      .map(([b, v], i) => `${i === 0 ? 'M' : 'L'}${x(b.t + 0.125).toFixed(1)},${y(v!).toFixed(1)}`)
+      .map(([b, v], i) => `${i === 0 ? 'M' : 'L'}${x(b.t + binSeconds / 2).toFixed(1)},${y(v!).toFixed(1)}`)
       .join(' ');
-  const failedArea = `M${x(0)},${yRate(0)} ${bins.map((b) => `L${x(b.t).toFixed(1)},${yRate(b.failedPerSecond).toFixed(1)} L${x(b.t + 0.25).toFixed(1)},${yRate(b.failedPerSecond).toFixed(1)}`).join(' ')} L${x(tMax)},${yRate(0)} Z`;
+  const failedArea = `M${x(0)},${yRate(0)} ${bins.map((b) => `L${x(b.t).toFixed(1)},${yRate(b.failedPerSecond).toFixed(1)} L${x(b.t + binSeconds).toFixed(1)},${yRate(b.failedPerSecond).toFixed(1)}`).join(' ')} L${x(tMax)},${yRate(0)} Z`;
   const at = (e: TimelineEvent) => (e.at - origin) / 1000;
   const markers = record.events
     .filter((e) => e.kind === 'fault-injected' || e.kind === 'step-start' || e.kind === 'recovered')
@@ -91,8 +130,9 @@ export function renderChart(record: DrillRecord): string {
       return `<line class="marker ${cls}" x1="${xx}" x2="${xx}" y1="${PAD.top}" y2="${H - PAD.bottom}"><title>${esc(`${label} at ${at(e).toFixed(2)} s`)}</title></line><text class="mlabel ${cls}" x="${Number(xx) + 3}" y="${ly}">${esc(label)}</text>`;
     })
     .join('');
-  const ticks = Array.from({ length: Math.floor(tMax / 2) + 1 }, (_, i) => i * 2)
-    .map((t) => `<line class="grid" x1="${x(t)}" x2="${x(t)}" y1="${PAD.top}" y2="${H - PAD.bottom}"/><text class="axis" x="${x(t)}" y="${H - PAD.bottom + 14}" text-anchor="middle">${t}s</text>`)
+  const tick = tickSeconds(tMax);
+  const ticks = Array.from({ length: Math.floor(tMax / tick) + 1 }, (_, i) => i * tick)
+    .map((t) => `<line class="grid" x1="${x(t)}" x2="${x(t)}" y1="${PAD.top}" y2="${H - PAD.bottom}"/><text class="axis" x="${x(t)}" y="${H - PAD.bottom + 14}" text-anchor="middle">${tickLabel(t)}</text>`)
     .join('');
   const yTicks = [0, 0.5, 1]
     .map((f) => `<text class="axis" x="${PAD.left - 6}" y="${yRate(rMax * f) + 4}" text-anchor="end">${Math.round(rMax * f)}</text><text class="axis" x="${W - PAD.right + 6}" y="${yLat(lMax * f) + 4}">${Math.round(lMax * f)} ms</text>`)
@@ -117,6 +157,7 @@ function numbers(r: DrillResult): string {
     ['RPO (loss window)', formatObjective(r.objectives.rpoMs), formatDuration(r.rpoMs)],
     ['unacknowledged but present', '', String(r.unackedPresentWrites)],
     ['requests sent / failed', '', `${r.requests} / ${r.failedRequests}`],
+    ['load sent', '', esc(formatLoad(r.load))],
   ];
   const steps = r.steps.map((s) => `<tr><td>${esc(s.id)}</td><td>${esc(s.status)}</td><td>${s.status === 'skipped' ? '' : formatDuration(s.durationMs)}</td></tr>`).join('');
   return `<table><tr><th></th><th>objective</th><th>measured</th></tr>${rows.map(([a, b, c]) => `<tr><td>${a}</td><td>${b}</td><td>${c}</td></tr>`).join('')}</table>

@@ -1,7 +1,7 @@
 import Table from 'cli-table3';
 import type { DrillResult } from '../core/result.ts';
 import { redact } from '../util/redact.ts';
-import { formatDuration, formatObjective } from './format.ts';
+import { formatDuration, formatLoad, formatObjective } from './format.ts';
 
 const VERDICT: Record<DrillResult['status'], string> = {
   passed: 'PASSED',
@@ -30,6 +30,7 @@ export function renderDrillResult(result: DrillResult): string {
     ['RPO (loss window)', formatObjective(result.objectives.rpoMs), formatDuration(result.rpoMs)],
     ['unacknowledged but present', '', String(result.unackedPresentWrites)],
     ['requests sent / failed', '', `${result.requests} / ${result.failedRequests}`],
+    ['load sent', '', formatLoad(result.load)],
   );
   const steps = new Table({ head: ['runbook step', 'status', 'duration'], chars: COMPACT, style: { head: [], border: [] } });
   for (const step of result.steps) steps.push([step.id, step.status, step.status === 'skipped' ? '' : formatDuration(step.durationMs)]);

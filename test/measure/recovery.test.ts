@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { measureRecovery } from '../../src/measure/recovery.ts';
-import type { RequestRecord } from '../../src/measure/timeline.ts';
+import { measureRecovery as measureTimeline } from '../../src/measure/recovery.ts';
+import { RequestTimeline, type RequestRecord } from '../../src/measure/timeline.ts';
+
+/** measureRecovery over records, stored as the load stores them. */
+const measureRecovery = (records: RequestRecord[], t0: number, observedUntil: number) => measureTimeline(RequestTimeline.from(records), t0, observedUntil);
 
 /** A synthetic timeline: one request every `stepMs`, alternating write/read, failing inside [failFrom, failTo). */
 function timeline(untilMs: number, stepMs: number, failFrom: number, failTo: number): RequestRecord[] {

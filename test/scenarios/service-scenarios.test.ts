@@ -23,6 +23,11 @@ describe('scenarios: slow query, connection exhaustion, service crash (real lab,
     expect(result.failedRequests).toBeGreaterThan(0);
     expect(result.rtoMs!).toBeGreaterThanOrEqual(1500);
     expect(result.lostWrites).toBe(0);
+    // The load keeps its arrival rate while every answer is slow (an open model, no coordinated omission).
+    expect(result.load!.targetRate).toBe(100);
+    expect(Math.abs(result.load!.sentRate - 100)).toBeLessThanOrEqual(5);
+    expect(result.load!.inFlightCapHit).toBe(false);
+    expect(result.load!.maxInFlight).toBeGreaterThan(20);
   });
 
   it('slow-query (lock-blocker): the runbook finds and terminates the blocking session', async () => {

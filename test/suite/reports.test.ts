@@ -5,6 +5,7 @@ import { loadConfig } from '../../src/config/config.ts';
 import type { DrillResult } from '../../src/core/result.ts';
 import { sparkline } from '../../src/cli/commands/history.ts';
 import { binTimeline, writeHtmlReport } from '../../src/report/html-report.ts';
+import { RequestTimeline } from '../../src/measure/timeline.ts';
 import { writeJunitReport } from '../../src/report/junit-report.ts';
 import { renderMarkdownSummary } from '../../src/report/markdown-summary.ts';
 import { findRegressions } from '../../src/suite/baseline.ts';
@@ -17,7 +18,7 @@ function result(over: Partial<DrillResult> = {}): DrillResult {
     scenario: 'connection-loss', title: 'Database connection lost', variant: null, status: 'passed', reasons: [],
     rtoMs: 5_000, ttdMs: 20, rpoMs: 0, ackedWrites: 300, lostWrites: 0, unackedPresentWrites: 0, requests: 1000, failedRequests: 200,
     objectives: { rtoMs: 300_000, rpoMs: 0 }, fault: { name: 'proxy-down', description: 'down', holdMs: 5000 }, steps: [],
-    startedAt: '2026-11-25T10:00:00.000Z', finishedAt: '2026-11-25T10:00:15.000Z', t0Ms: 2000, cleanupFailures: [], notes: [], ...over,
+    startedAt: '2026-11-25T10:00:00.000Z', finishedAt: '2026-11-25T10:00:15.000Z', t0Ms: 2000, load: { targetRate: 100, sentRate: 100, maxInFlight: 3, inFlightCapHit: false }, cleanupFailures: [], notes: [], ...over,
   };
 }
 
@@ -73,7 +74,7 @@ describe('reports', () => {
 
   it('HTML: bins answers per second with p50/p99 latency, and draws the fault, steps and recovery', () => {
     const timeline = Array.from({ length: 400 }, (_, i) => ({ kind: 'write' as const, sentAt: i * 10, endAt: i * 10 + (i >= 200 && i < 300 ? 200 : 5), ok: !(i >= 200 && i < 300), status: 201 }));
-    const bins = binTimeline(timeline, 0, 1000);
+    const bins = binTimeline(RequestTimeline.from(timeline), 0, 1000);
     expect(bins[0]).toMatchObject({ t: 0, okPerSecond: 100, failedPerSecond: 0, p50Ms: 5 });
     // Failures sent from 2.0 s answer 200 ms later: 80 of them end inside the third second.
     expect(bins[2]!.failedPerSecond).toBe(80);
@@ -81,7 +82,7 @@ describe('reports', () => {
     const file = path.join(tempDir('html'), 'r.html');
     writeHtmlReport(file, [{
       result: result({ status: 'breached', reasons: ['postgres://u:secret@h/db refused'] }),
-      load: { timeline, ledger: [], attemptedWriteIds: [], stoppedAt: 4000 },
+      load: { timeline: RequestTimeline.from(timeline), ledger: [], attemptedWriteIds: [], stoppedAt: 4000, stats: { targetRate: 100, sentRate: 100, maxInFlight: 3, inFlightCap: 500, inFlightCapHit: false, skipped: 0 } },
       events: [{ at: 0, kind: 'load-start', label: 'load' }, { at: 2000, kind: 'fault-injected', label: 'proxy-down' }, { at: 2500, kind: 'step-start', label: 'restore-connectivity' }, { at: 3000, kind: 'recovered', label: 'service answers again' }],
     }]);
     const html = readFileSync(file, 'utf8');

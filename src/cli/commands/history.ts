@@ -4,13 +4,14 @@ import { formatDuration, formatObjective } from '../../report/format.ts';
 import { defaultHistoryFile, readHistory } from '../../suite/history.ts';
 import { say, warn } from '../output.ts';
 import { parsePositiveInt } from '../parse.ts';
+import { maxOf } from '../../util/numbers.ts';
 
 const BARS = '▁▂▃▄▅▆▇█';
 
 /** A sparkline of values (null = no recovery, drawn as "×"). */
 export function sparkline(values: ReadonlyArray<number | null>): string {
   const known = values.filter((v): v is number => v !== null);
-  const max = Math.max(1, ...known);
+  const max = maxOf(known, 1);
   return values.map((v) => (v === null ? '×' : BARS[Math.min(BARS.length - 1, Math.floor((v / max) * (BARS.length - 1)))])).join('');
 }
 

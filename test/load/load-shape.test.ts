@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { laneRates, requestCycle } from '../../src/load/load-generator.ts';
+import { defaultMaxInFlight, requestCycle } from '../../src/load/load-generator.ts';
 
 describe('load shape', () => {
-  it('splits the rate over lanes exactly', () => {
-    expect(laneRates(100, 50)).toEqual(Array(50).fill(2));
-    const uneven = laneRates(97, 10);
-    expect(uneven.reduce((a, b) => a + b, 0)).toBe(97);
-    expect(Math.max(...uneven) - Math.min(...uneven)).toBeLessThanOrEqual(1);
+  it('caps requests in flight by default at what the rate puts in flight within the timeout, within bounds', () => {
+    expect(defaultMaxInFlight(5, 10_000)).toBe(100);
+    expect(defaultMaxInFlight(100, 10_000)).toBe(1000);
+    expect(defaultMaxInFlight(1000, 10_000)).toBe(4000);
   });
 
   it('mixes writes and reads by ratio', () => {
