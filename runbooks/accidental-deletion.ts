@@ -30,7 +30,7 @@ export default defineRunbook({
       title: 'Close and archive the current WAL segment',
       why: 'Point-in-time recovery replays WAL from the archive; the bad transaction is probably still in the segment being written (archive_timeout is 60 s). Switching segments makes the archiver copy it now.',
       expect: 'A segment name, and that segment present in the WAL archive.',
-      command: { kind: 'sql', database: 'postgres', text: 'SELECT pg_walfile_name(pg_switch_wal())' },
+      command: { kind: 'action', text: 'SELECT pg_walfile_name(pg_switch_wal()), then wait until that segment is in the WAL archive (pg_stat_archiver.last_archived_wal)' },
       timeoutMs: 45_000,
       async run(ctx) {
         const lab = requireLab(ctx, 'archive WAL');

@@ -1,6 +1,9 @@
 import { defineRunbook } from '../src/core/runbook.ts';
 import { verifyServiceStep } from '../src/steps/common-steps.ts';
 
+/** The statements that make the server end forgotten transactions: shown and run from this one list. */
+const SET_IDLE_TIMEOUT = ["ALTER SYSTEM SET idle_in_transaction_session_timeout = '30s'", 'SELECT pg_reload_conf()'];
+
 const BY_STATE = `SELECT coalesce(state, 'unknown') AS state, usename, application_name, count(*)::int AS connections,
        max(round(extract(epoch FROM now() - state_change)))::int AS longest_in_state_s
   FROM pg_stat_activity WHERE backend_type = 'client backend'
@@ -53,11 +56,11 @@ export default defineRunbook({
       title: 'Make the server end forgotten transactions by itself',
       why: 'idle_in_transaction_session_timeout ends a session that sits in an open transaction longer than the limit (the seed advises 30 s), so a leaking client cannot exhaust the server again. ALTER SYSTEM keeps it across restarts; pg_reload_conf() applies it to new sessions.',
       expect: 'idle_in_transaction_session_timeout is 30s.',
-      command: { kind: 'sql', database: 'postgres', text: "ALTER SYSTEM SET idle_in_transaction_session_timeout = '30s'; SELECT pg_reload_conf();" },
+      // ALTER SYSTEM cannot run inside a transaction block: two statements, each on its own (as psql runs each -c).
+      command: { kind: 'shell', text: `psql -d postgres ${SET_IDLE_TIMEOUT.map((sql) => `-c "${sql}"`).join(' ')}` },
       timeoutMs: 15_000,
       async run(ctx) {
-        await ctx.sql('postgres', "ALTER SYSTEM SET idle_in_transaction_session_timeout = '30s'");
-        await ctx.sql('postgres', 'SELECT pg_reload_conf()');
+        for (const sql of SET_IDLE_TIMEOUT) await ctx.sql('postgres', sql);
       },
       async verify(ctx) {
         const [row] = await ctx.sql('postgres', "SELECT setting, unit, pending_restart FROM pg_settings WHERE name = 'idle_in_transaction_session_timeout'");

@@ -24,13 +24,9 @@ export default defineRunbook({
       command: {
         kind: 'sql',
         database: 'postgres',
-        text: "SELECT datname, usename, coalesce(state, 'unknown') AS state, count(*) AS connections FROM pg_stat_activity WHERE backend_type = 'client backend' GROUP BY 1, 2, 3 ORDER BY 4 DESC",
+        text: "SELECT datname, usename, coalesce(state, 'unknown') AS state, count(*)::int AS connections FROM pg_stat_activity WHERE backend_type = 'client backend' GROUP BY 1, 2, 3 ORDER BY 4 DESC",
       },
       timeoutMs: 15_000,
-      async run(ctx) {
-        const rows = await ctx.sql('postgres', "SELECT datname, usename, coalesce(state, 'unknown') AS state, count(*)::int AS connections FROM pg_stat_activity WHERE backend_type = 'client backend' GROUP BY 1, 2, 3 ORDER BY 4 DESC");
-        for (const r of rows) ctx.output(`${r.datname ?? '-'} ${r.usename ?? '-'} ${r.state}: ${r.connections}`);
-      },
       async verify(ctx) {
         const [row] = await ctx.sql('postgres', "SELECT count(*)::int AS used, current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int AS available FROM pg_stat_activity WHERE backend_type = 'client backend'");
         const used = Number(row?.used);

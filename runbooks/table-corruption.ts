@@ -56,7 +56,7 @@ export default defineRunbook({
       title: 'Find every damaged block of the table',
       why: 'pg_amcheck stops at the first unreadable page; the repair needs them all. Reading the table one block at a time (a TID range scan per block) names each block that fails.',
       expect: 'The numbers of the damaged blocks and the error each read gets; usually one or a few.',
-      command: { kind: 'sql', database: DATABASE, text: `SELECT count(*) FROM ${TABLE} WHERE ctid >= '(N,0)' AND ctid < '(N+1,0)'  -- for every block N, in its own subtransaction` },
+      command: { kind: 'action', text: `for every block N of ${TABLE}, in its own subtransaction: SELECT count(*) FROM ${TABLE} WHERE ctid >= '(N,0)' AND ctid < '(N+1,0)'` },
       timeoutMs: 10 * 60_000,
       async run(ctx) {
         const lab = requireLab(ctx, 'scan the table');
@@ -77,7 +77,7 @@ export default defineRunbook({
       title: 'Close and archive the current WAL segment',
       why: 'The side cluster replays the archive to its end; the newest writes are still in the segment being written (archive_timeout is 60 s). Switching segments makes the archiver copy it now.',
       expect: 'A segment name, and that segment present in the WAL archive.',
-      command: { kind: 'sql', database: 'postgres', text: 'SELECT pg_walfile_name(pg_switch_wal())' },
+      command: { kind: 'action', text: 'SELECT pg_walfile_name(pg_switch_wal()), then wait until that segment is in the WAL archive (pg_stat_archiver.last_archived_wal)' },
       timeoutMs: 45_000,
       async run(ctx) {
         const lab = requireLab(ctx, 'archive WAL');

@@ -158,6 +158,11 @@ const StepSchema = z
   })
   .refine((s) => s.run || s.verify || s.manual || (s.command?.kind === 'sql' && s.command.database), {
     message: 'a step needs run, verify, a SQL command (with its database) or manual instructions',
+  })
+  // What the operator is shown is what runs: a SQL command is executed as shown, so a step with its own run()
+  // must describe that work as a shell command or an action instead.
+  .refine((s) => !(s.command?.kind === 'sql' && s.run), {
+    message: "a step with run() cannot show a 'sql' command: the SQL shown is what runs; drop run() or describe the work as kind 'action' or 'shell'",
   });
 
 /** A runbook's shape, as `defineRunbook` checks it (also inside a scenario). */

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
-import type { Runbook, StepCapability, StepContext } from '../../src/core/runbook.ts';
+import { inProcessMemory, type Runbook, type StepCapability, type StepContext } from '../../src/core/runbook.ts';
 import type { Target } from '../../src/core/target.ts';
 import type { StepContextHandle } from '../../src/engine/step-context.ts';
 import { SessionClock } from '../../src/guide/session-clock.ts';
@@ -24,9 +24,9 @@ export function fakeTarget(overrides: Partial<Target> = {}): Target {
   };
 }
 
-/** A step context with no database (steps in these tests use only output and signal). */
+/** A step context with no real database: every SQL statement answers one row `{ count: 1 }`. */
 export const noDatabase: StepContextHandle = {
-  forStep: (output, signal) => ({ output, signal, target: fakeTarget() }) as unknown as StepContext,
+  forStep: (output, signal) => ({ output, signal, target: fakeTarget(), memory: inProcessMemory(), sql: async () => [{ count: 1 }] }) as unknown as StepContext,
   close: async () => {},
 };
 

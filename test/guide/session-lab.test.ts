@@ -29,11 +29,7 @@ const terminateRunbook = defineRunbook({
     why: 'They hold connections.',
     expect: 'Their backends are gone.',
     destructive: { touches: 'the sessions of application guide-test-idle on payments_db' },
-    command: { kind: 'sql', database: 'payments_db', text: "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'guide-test-idle'" },
-    async run(ctx) {
-      const rows = await ctx.sql('payments_db', "SELECT count(*)::int AS n FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'guide-test-idle') t");
-      ctx.output(`terminated ${rows[0]?.n} backends`);
-    },
+    command: { kind: 'sql', database: 'payments_db', text: "SELECT count(*)::int AS terminated FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'guide-test-idle') t" },
   }],
 });
 
@@ -96,7 +92,7 @@ describe('guided session against the real lab', () => {
         expect((await session.run('payments_db')).ok).toBe(false);
         expect(await testSessions(lab)).toBe(1);
         expect((await session.run(lab.name)).ok).toBe(true);
-        expect(session.state.steps[0]!.output).toEqual(['terminated 1 backends']);
+        expect(session.state.steps[0]!.output).toEqual(['terminated=1']);
         await expect.poll(() => testSessions(lab)).toBe(0);
         await opened.close();
         expect(await lab.isRunning()).toBe(true);

@@ -26,7 +26,7 @@ describe('guided UI (Ink)', () => {
   it('shows every step with its state, the current step explained with its exact command before it runs, the clock and the keys', async () => {
     let release!: () => void;
     const session = fakeSession(runbook(
-      { id: 'count', title: 'Count connections', why: 'Too many clients looks like a lost connection.', expect: 'A handful of connections.', command: { kind: 'sql', database: 'postgres', text: 'SELECT count(*) FROM pg_stat_activity' }, run: async (ctx) => { ctx.output('postgres pgdrill active: 1'); await new Promise<void>((r) => { release = r; }); ctx.output('finished counting'); } },
+      { id: 'count', title: 'Count connections', why: 'Too many clients looks like a lost connection.', expect: 'A handful of connections.', command: { kind: 'sql', database: 'postgres', text: 'SELECT count(*) FROM pg_stat_activity' }, verify: async () => { await new Promise<void>((r) => { release = r; }); return { ok: true, detail: 'counted' }; } },
       { id: 'heal', title: 'Heal', ...explained, run: async () => {} },
     ));
     const { r } = show(session);
@@ -39,7 +39,7 @@ describe('guided UI (Ink)', () => {
     expect(before).toContain('SQL on postgres: SELECT count(*) FROM pg_stat_activity');
     expect(before).toContain('Enter run step · s skip · n note · ? keys · q quit');
     await press(r, KEY.enter);
-    const running = await frameMatching(r, 'postgres pgdrill active: 1');
+    const running = await frameMatching(r, 'count=1');
     expect(running).toMatch(/running\s+1\. count/);
     expect(running).toContain('n note · ? keys · q interrupt and quit');
     release();
@@ -96,7 +96,7 @@ describe('guided UI (Ink)', () => {
 
   it('asks for the typed target name before a destructive step, says what it touches, and does not run on a wrong name', async () => {
     let ran = 0;
-    const session = fakeSession(runbook({ id: 'terminate-idle', title: 'Terminate idle sessions', ...explained, destructive: { touches: 'idle sessions on payments_db' }, command: { kind: 'sql', database: 'payments_db', text: 'SELECT pg_terminate_backend(pid) ...' }, run: async () => { ran++; } }));
+    const session = fakeSession(runbook({ id: 'terminate-idle', title: 'Terminate idle sessions', ...explained, destructive: { touches: 'idle sessions on payments_db' }, command: { kind: 'shell', text: 'psql -d payments_db -c "SELECT pg_terminate_backend(pid) ..."' }, run: async () => { ran++; } }));
     const { r } = show(session);
     const before = await frameMatching(r, 'DANGER');
     expect(before).toMatch(/destructive: touches idle sessions on payments_db\. It runs only after you type the target\s+name lab:test\./);
