@@ -4,6 +4,7 @@ import path from 'node:path';
 import { CommandError } from '../core/errors.ts';
 import { maybeLowPriority } from '../util/low-priority.ts';
 import { runCommand, type CommandOutput } from '../util/run-command.ts';
+import { abortedScopeReason, trackChild } from '../util/work-scope.ts';
 import type { ServerUser } from './server-user.ts';
 
 /**
@@ -63,7 +64,13 @@ export async function copyTree(from: string, to: string, timeoutMs = 3_600_000, 
 export function runWithProgress(file: string, args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; onLine?: (line: string) => void }): Promise<CommandOutput> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
+    const aborted = abortedScopeReason();
+    if (aborted !== undefined) {
+      reject(new CommandError({ command: [file, ...args].join(' '), exitCode: null, signal: null, stderrTail: `not started: ${aborted instanceof Error ? aborted.message : String(aborted)}`, durationMs: 0 }));
+      return;
+    }
     const child = spawn(file, args, { env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    trackChild(child);
     let stdout = '';
     let stderr = '';
     let pending = '';
