@@ -138,14 +138,15 @@ export function registerBackup(program: Command, setExit: (code: number) => void
         cleanup.defer('remove the scratch directory', () => rmSync(scratchRoot, { recursive: true, force: true }));
       }
       try {
-        const report = await verifyBackup(found.dir, found.manifest, {
+        // A signal stops the verification's processes (cp, pg_ctl, psql, pg_amcheck) before the cleanup removes the scratch cluster.
+        const report = await cleanup.scope(() => verifyBackup(found.dir, found.manifest, {
           binaries: findPgBinaries(),
           user: resolveServerUser(),
           scratchRoot,
           cleanup,
           skipAmcheck: flags.skipAmcheck,
           onProgress: (line) => warn(`· ${line}`),
-        });
+        }));
         if (flags.json) say(JSON.stringify(report, null, 2));
         else {
           say(`Backup ${report.backupId}: ${report.ok ? 'VERIFIED' : 'FAILED'} — a real restore ${report.restoreMs !== null ? `took ${formatDuration(report.restoreMs)} (RTO evidence)` : 'did not complete'}.`);
