@@ -64,6 +64,12 @@ export function abortedScopeReason(): unknown {
   return scope?.signal.aborted ? (scope.signal.reason ?? new Error('aborted')) : undefined;
 }
 
+/** Throws the abort reason when the current scope was aborted (for loops that wait on something untracked). */
+export function throwIfScopeAborted(): void {
+  const reason = abortedScopeReason();
+  if (reason !== undefined) throw reason;
+}
+
 function register(item: Work): () => void {
   everywhere.add(item);
   const scope = storage.getStore();

@@ -148,7 +148,9 @@ export function registerBackup(program: Command, setExit: (code: number) => void
           onProgress: (line) => warn(`· ${line}`),
         }));
         if (flags.json) say(JSON.stringify(report, null, 2));
-        else {
+        else if (report.interrupted) {
+          say(`Backup ${report.backupId}: not verified — ${report.interrupted}; nothing was recorded.`);
+        } else {
           say(`Backup ${report.backupId}: ${report.ok ? 'VERIFIED' : 'FAILED'} — a real restore ${report.restoreMs !== null ? `took ${formatDuration(report.restoreMs)} (RTO evidence)` : 'did not complete'}.`);
           for (const c of report.checks) say(`  ${c.ok ? '✓' : '✗'} ${c.name.padEnd(32)} ${formatDuration(c.durationMs).padStart(7)}  ${c.detail}`);
         }
