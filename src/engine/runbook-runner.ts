@@ -51,10 +51,14 @@ export async function executeStep(step: RunbookStep, ctx: StepContext, signal: A
       const onAbort = () => {
         // Wait for the work to stop (the scope is stopping it), bounded: then report the abort.
         let timer: NodeJS.Timeout | undefined;
-        const stopped = new Promise<void>((r) => { timer = setTimeout(r, STEP_STOP_GRACE_MS); });
-        void Promise.race([work.then(() => {}, () => {}), stopped]).then(() => {
+        const gaveUp = new Promise<boolean>((r) => { timer = setTimeout(() => r(true), STEP_STOP_GRACE_MS); });
+        void Promise.race([work.then(() => false, () => false), gaveUp]).then((late) => {
           clearTimeout(timer);
-          reject(failure());
+          const reason = failure();
+          const note = ` (the step's work did not stop within ${STEP_STOP_GRACE_MS / 1000} s)`;
+          if (!late) reject(reason);
+          else if (reason instanceof StepTimeout) reject(new StepTimeout(reason.message + note));
+          else reject(new Error(describeError(reason) + note));
         });
       };
       both.addEventListener('abort', onAbort, { once: true });

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { CommandError } from '../core/errors.ts';
-import { abortedScopeReason, trackChild } from './work-scope.ts';
+import { abortedScopeReason, killTree, trackChild } from './work-scope.ts';
 
 /** How to run one external command. */
 export interface RunCommandOptions {
@@ -9,7 +9,7 @@ export interface RunCommandOptions {
   gid?: number;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
-  /** Kill the command (SIGKILL) after this long; default 120 s. */
+  /** Kill the command with its process tree after this long; default 120 s. */
   timeoutMs?: number;
   /** Written to the command's stdin. */
   input?: string;
@@ -50,7 +50,7 @@ export function runCommand(file: string, args: readonly string[], options: RunCo
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
     child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
+    const timer = setTimeout(() => void (child.pid === undefined ? child.kill('SIGKILL') : killTree(child.pid, 0)), options.timeoutMs ?? 120_000);
     child.on('error', (error) => {
       clearTimeout(timer);
       reject(new CommandError({ command: display, exitCode: null, signal: null, stderrTail: error.message, durationMs: performance.now() - started }));
