@@ -45,17 +45,22 @@ export class WorkScope {
 }
 
 const storage = new AsyncLocalStorage<WorkScope>();
-/** Every piece of work running anywhere in the process (scoped or not): a signal stops them all. */
+/** Every piece of work running in the process (cleanup's own excepted): a signal stops them all. */
 const everywhere = new Set<Work>();
+/** The scope cleanup runs in: never aborted, and a signal does not stop its commands (they undo what was started). */
+const cleanupScope = new WorkScope(new AbortController().signal);
 
 /** The scope the caller runs in, if any. */
 export function currentScope(): WorkScope | undefined {
   return storage.getStore();
 }
 
-/** Runs `fn` outside any work scope (cleanup must not be stopped by the abort it follows). */
+/**
+ * Runs `fn` outside the caller's work scope, as cleanup: it must not be
+ * stopped by the abort it follows, nor by a signal arriving while it runs.
+ */
 export function outsideScope<T>(fn: () => T): T {
-  return storage.exit(fn);
+  return storage.run(cleanupScope, fn);
 }
 
 /** The reason to refuse new work: the current scope was aborted. */
@@ -71,8 +76,8 @@ export function throwIfScopeAborted(): void {
 }
 
 function register(item: Work): () => void {
-  everywhere.add(item);
   const scope = storage.getStore();
+  if (scope !== cleanupScope) everywhere.add(item);
   const leave = scope?.add(item);
   if (scope?.signal.aborted) void item.stop().catch(() => {});
   return () => {
