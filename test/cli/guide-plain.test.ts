@@ -64,6 +64,19 @@ describe('pgdrill guide without a terminal (stdin and stdout are pipes)', () => 
     expect(await labServers()).toEqual([]);
   });
 
+  it('SIGTERM mid-step does the same and exits 143, the journal naming the signal', async () => {
+    const file = journal('sigterm');
+    const cli = startCli(['guide', slowRunbook, '--yes', '--lab-dir', labDir, '--journal', file]);
+    await expect.poll(() => (existsSync(file) ? readFileSync(file, 'utf8') : ''), { timeout: 30_000, interval: 100 }).toContain('still waiting for the test');
+    cli.child.kill('SIGTERM');
+    const run = await cli.done;
+    expect(run.code).toBe(143);
+    const tail = records(file).slice(-2);
+    expect(tail[0]).toMatchObject({ type: 'step-interrupted', stepId: 'wait' });
+    expect(tail[1]).toMatchObject({ type: 'session-end', outcome: 'interrupted', detail: 'pgdrill received SIGTERM' });
+    expect(await labServers()).toEqual([]);
+  });
+
   describe('destructive steps', () => {
     it('need --confirm with the target name (and --allow-destructive off the lab)', async () => {
       const lab = new Lab({ labDir });
