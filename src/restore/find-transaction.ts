@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { trackChild } from '../util/work-scope.ts';
 import { readdirSync } from 'node:fs';
 import readline from 'node:readline';
 import { UserError } from '../core/errors.ts';
 import type { PgBinaries } from '../lab/pg-binaries.ts';
+import { trackChild } from '../util/work-scope.ts';
 
 /** What `--before "SQL pattern"` understood: the kind of statement and the table it hit. */
 export interface BadStatement {

@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { trackChild } from '../util/work-scope.ts';
 import pg from 'pg';
 import { UserError } from '../core/errors.ts';
 import type { Lab } from '../lab/lab.ts';
 import type { ScratchCluster } from '../lab/scratch-cluster.ts';
+import { trackChild } from '../util/work-scope.ts';
 
 /** What a set of rows is, for comparing what was sent with what arrived: how many, and a checksum over their key. */
 export interface RowsFingerprint {
