@@ -5,6 +5,7 @@ import type { PgBinaries } from '../lab/pg-binaries.ts';
 import { ScratchCluster, type RecoveryReport } from '../lab/scratch-cluster.ts';
 import type { ServerUser } from '../lab/server-user.ts';
 import type { CleanupStack } from '../util/cleanup.ts';
+import { abortedScopeReason } from '../util/work-scope.ts';
 import { maybeLowPriority, programName } from '../util/low-priority.ts';
 import { runCommand } from '../util/run-command.ts';
 import { checksumFiles, writeVerifyRecord, type BackupManifest } from './manifest.ts';
@@ -32,6 +33,8 @@ export interface VerifyReport {
   restoreMs: number | null;
   recovery: RecoveryReport | null;
   totalMs: number;
+  /** Why the verification stopped before its end (a signal); then nothing is recorded in the backup. */
+  interrupted?: string;
 }
 
 /** How to verify: where scratch clusters may live and what they restore from. */
@@ -215,6 +218,13 @@ export async function verifyBackup(backupDir: string, manifest: BackupManifest, 
 
   const ok = checks.length > 0 && checks.every((c) => c.ok);
   const report: VerifyReport = { backupId: manifest.id, ok, checks, restoreMs: (recovery as RecoveryReport | null)?.totalMs ?? null, recovery, totalMs: performance.now() - t0 };
+  const aborted = abortedScopeReason();
+  if (aborted !== undefined) {
+    // An interrupted verification says nothing about the backup: it is not recorded as failed.
+    report.ok = false;
+    report.interrupted = errorMessage(aborted);
+    return report;
+  }
   try {
     writeVerifyRecord(backupDir, { at: new Date().toISOString(), ok, restoreMs: report.restoreMs, failed: checks.filter((c) => !c.ok).map((c) => c.name) });
   } catch {

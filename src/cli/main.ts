@@ -12,6 +12,7 @@ import { registerProxy } from './commands/proxy.ts';
 import { registerRestore } from './commands/restore.ts';
 import { registerReport } from './commands/report.ts';
 import { reportFailure } from './output.ts';
+import { interruptExitCode } from '../util/cleanup.ts';
 
 /**
  * pgdrill's command line. Returns the exit code: 0 objectives met, 2 an
@@ -53,7 +54,8 @@ export async function main(argv: string[]): Promise<number> {
 
   try {
     await program.parseAsync(argv);
-    return exitCode;
+    // A signal (SIGINT, SIGTERM) stopped the work: the command finished its cleanup and results, and exits as interrupted.
+    return interruptExitCode() ?? exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return ExitCode.ok;
@@ -62,6 +64,8 @@ export async function main(argv: string[]): Promise<number> {
       if (!commanderSpoke) reportFailure(new UserError(error.message.replace(/^error: /, ''), 'Run the command with --help for its usage.'));
       return ExitCode.harnessFailed;
     }
+    const interrupted = interruptExitCode();
+    if (interrupted !== undefined) return interrupted;
     reportFailure(error);
     return ExitCode.harnessFailed;
   }

@@ -10,7 +10,7 @@ import { measureDataLoss, type DataLossMeasure, type PresentIds } from '../measu
 import { DEFAULT_RECOVERY_CRITERIA, applyLatencyObjective, measureRecovery, type RecoveryMeasure } from '../measure/recovery.ts';
 import type { TimelineEvent } from '../measure/timeline.ts';
 import { startSupervisedService } from '../service/supervised-service.ts';
-import { CleanupStack } from '../util/cleanup.ts';
+import { CleanupStack, interruptedBy } from '../util/cleanup.ts';
 import { redact } from '../util/redact.ts';
 import type { RunbookListener } from './events.ts';
 import { openFaultProxy } from './fault-proxy.ts';
@@ -141,100 +141,103 @@ export async function runDrill(scenario: Scenario, options: DrillOptions = {}): 
   let measureMs: number | undefined;
 
   try {
-    fault = pickFault(scenario, options.variant);
-    const lab = new Lab({ labDir: options.labDir, log, env: options.env });
-    cleanup.defer('stop the lab if this drill started it', () => lab.releaseEphemeral().then(() => undefined));
-    await lab.up('ephemeral');
-    if (signal.aborted) throw signal.reason;
-    if (scenario.needs?.includes('wal-archive')) {
-      const archiver = await lab.archiverHealth();
-      if (archiver.problem) throw new UserError(`The scenario "${scenario.id}" recovers from the WAL archive, and the lab's archiver is failing, so its runbook could not succeed. ${archiver.problem}`, 'Fix the archiver first (`pgdrill lab status` shows it), then run the drill again.');
-    }
+    // The drill's own work (lab, restores, checks) runs in the cleanup stack's work scope: a signal stops it.
+    await cleanup.scope(async () => {
+      fault = pickFault(scenario, options.variant);
+      const lab = new Lab({ labDir: options.labDir, log, env: options.env });
+      cleanup.defer('stop the lab if this drill started it', () => lab.releaseEphemeral().then(() => undefined));
+      await lab.up('ephemeral');
+      if (signal.aborted) throw signal.reason;
+      if (scenario.needs?.includes('wal-archive')) {
+        const archiver = await lab.archiverHealth();
+        if (archiver.problem) throw new UserError(`The scenario "${scenario.id}" recovers from the WAL archive, and the lab's archiver is failing, so its runbook could not succeed. ${archiver.problem}`, 'Fix the archiver first (`pgdrill lab status` shows it), then run the drill again.');
+      }
 
-    const proxyServer = await openFaultProxy(options.env);
-    cleanup.defer('close the fault proxy', () => proxyServer.close());
-    const proxyKind = { external: 'Toxiproxy from TOXIPROXY_URL', binary: 'toxiproxy-server from PATH', 'built-in': 'built-in server' }[proxyServer.kind];
-    log(`Fault proxy: ${proxyKind} at ${proxyServer.url}.`);
-    const link = await ProxyLink.create(proxyServer.client, `pgdrill_payments_db_${process.pid}`, lab.endpoint);
-    cleanup.defer('remove the drill proxy', () => link.remove());
+      const proxyServer = await openFaultProxy(options.env);
+      cleanup.defer('close the fault proxy', () => proxyServer.close());
+      const proxyKind = { external: 'Toxiproxy from TOXIPROXY_URL', binary: 'toxiproxy-server from PATH', 'built-in': 'built-in server' }[proxyServer.kind];
+      log(`Fault proxy: ${proxyKind} at ${proxyServer.url}.`);
+      const link = await ProxyLink.create(proxyServer.client, `pgdrill_payments_db_${process.pid}`, lab.endpoint);
+      cleanup.defer('remove the drill proxy', () => link.remove());
 
-    const service = await startSupervisedService({ ...scenario.service, ...options.service, databaseUrl: lab.serviceUrl('payments', link.listen), log: (line) => log(`service: ${line}`) });
-    cleanup.defer('stop the sample service', () => service.stop());
-    log(`Sample service at ${service.url} (pid ${service.pid}), reaching PostgreSQL through ${link.listen.host}:${link.listen.port}.`);
+      const service = await startSupervisedService({ ...scenario.service, ...options.service, databaseUrl: lab.serviceUrl('payments', link.listen), log: (line) => log(`service: ${line}`) });
+      cleanup.defer('stop the sample service', () => service.stop());
+      log(`Sample service at ${service.url} (pid ${service.pid}), reaching PostgreSQL through ${link.listen.host}:${link.listen.port}.`);
 
-    const contexts = openStepContext({ target: lab, binaries: lab.pg(), link, serviceUrl: service.url, service, lab });
-    cleanup.defer('close runbook connections', () => contexts.close());
-    await waitForHealth(service.url, 20_000, signal);
-    const faultCtx: FaultContext = { target: lab, lab, link, service, log };
-    if (scenario.setup) {
-      log('Preparing the scenario (setup).');
-      await scenario.setup(faultCtx);
-    }
-    const data = await loadData(contexts);
-    // Open the runbook's own connections now, while the server has room: a fault may take every free slot.
-    await contexts.forStep(() => {}, signal).sql('postgres', 'SELECT 1');
+      const contexts = openStepContext({ target: lab, binaries: lab.pg(), link, serviceUrl: service.url, service, lab });
+      cleanup.defer('close runbook connections', () => contexts.close());
+      await waitForHealth(service.url, 20_000, signal);
+      const faultCtx: FaultContext = { target: lab, lab, link, service, log };
+      if (scenario.setup) {
+        log('Preparing the scenario (setup).');
+        await scenario.setup(faultCtx);
+      }
+      const data = await loadData(contexts);
+      // Open the runbook's own connections now, while the server has room: a fault may take every free slot.
+      await contexts.forStep(() => {}, signal).sql('postgres', 'SELECT 1');
 
-    const load = startLoad(service.url, profile, data, clock);
-    const stopLoad = cleanup.defer('stop the load', () => load.stop().then(() => undefined));
-    mark('load-start', `load: ${profile.rate} req/s, ${Math.round(profile.writeRatio * 100)}% writes`);
-    log(`Load: ${profile.rate} requests/s, ${Math.round(profile.writeRatio * 100)}% writes; checking the steady state for ${scenario.warmupMs} ms.`);
-    await sleep(scenario.warmupMs, signal);
-    // The same latency objective as the recovery measurement: a healthy start answers in time, not just eventually.
-    const warm = applyLatencyObjective(load.timeline.filter((i) => load.timeline.endAt(i) <= clock.now()), slowRequestMs);
-    const warmOk = warm.count((i) => warm.ok(i));
-    if (warm.length === 0 || warmOk / warm.length < DEFAULT_RECOVERY_CRITERIA.minSuccessRatio) {
-      let failed = 0;
-      while (failed < warm.length && warm.ok(failed)) failed++;
-      const sample = failed < warm.length ? warm.at(failed) : undefined;
-      throw new UserError(
-        `The steady state does not hold before the fault: ${warmOk} of ${warm.length} requests succeeded during warm-up${sample ? ` (e.g. ${sample.kind} → ${sample.status ?? sample.error})` : ''}.`,
-        'A drill measures recovery only from a healthy start: check the lab and the service, or lower the load rate.',
-      );
-    }
+      const load = startLoad(service.url, profile, data, clock);
+      const stopLoad = cleanup.defer('stop the load', () => load.stop().then(() => undefined));
+      mark('load-start', `load: ${profile.rate} req/s, ${Math.round(profile.writeRatio * 100)}% writes`);
+      log(`Load: ${profile.rate} requests/s, ${Math.round(profile.writeRatio * 100)}% writes; checking the steady state for ${scenario.warmupMs} ms.`);
+      await sleep(scenario.warmupMs, signal);
+      // The same latency objective as the recovery measurement: a healthy start answers in time, not just eventually.
+      const warm = applyLatencyObjective(load.timeline.filter((i) => load.timeline.endAt(i) <= clock.now()), slowRequestMs);
+      const warmOk = warm.count((i) => warm.ok(i));
+      if (warm.length === 0 || warmOk / warm.length < DEFAULT_RECOVERY_CRITERIA.minSuccessRatio) {
+        let failed = 0;
+        while (failed < warm.length && warm.ok(failed)) failed++;
+        const sample = failed < warm.length ? warm.at(failed) : undefined;
+        throw new UserError(
+          `The steady state does not hold before the fault: ${warmOk} of ${warm.length} requests succeeded during warm-up${sample ? ` (e.g. ${sample.kind} → ${sample.status ?? sample.error})` : ''}.`,
+          'A drill measures recovery only from a healthy start: check the lab and the service, or lower the load rate.',
+        );
+      }
 
-    cleanup.defer(`revert the fault (${fault.name})`, () => fault.revert(faultCtx));
-    log(`Injecting the fault: ${fault.description}.`);
-    t0 = clock.now();
-    const evidence = await fault.inject(faultCtx);
-    if (evidence) faultEvidence = evidence.detail;
-    mark('fault-injected', faultEvidence ? `${fault.name}: ${faultEvidence}` : fault.name);
-    if (holdMs > 0) {
-      log(`The fault stands for ${holdMs} ms before the runbook starts.`);
-      await sleep(holdMs, signal);
-    }
+      cleanup.defer(`revert the fault (${fault.name})`, () => fault.revert(faultCtx));
+      log(`Injecting the fault: ${fault.description}.`);
+      t0 = clock.now();
+      const evidence = await fault.inject(faultCtx);
+      if (evidence) faultEvidence = evidence.detail;
+      mark('fault-injected', faultEvidence ? `${fault.name}: ${faultEvidence}` : fault.name);
+      if (holdMs > 0) {
+        log(`The fault stands for ${holdMs} ms before the runbook starts.`);
+        await sleep(holdMs, signal);
+      }
 
-    log(`Running runbook "${scenario.runbook.id}".`);
-    steps = await runRunbookUnattended(scenario.runbook, contexts, {
-      clock,
-      signal,
-      onEvent: (event) => {
-        if (event.type === 'step-start') mark('step-start', event.stepId);
-        if (event.type === 'step-end') mark('step-end', `${event.stepId}: ${event.status}`);
-        options.onEvent?.(event);
-      },
+      log(`Running runbook "${scenario.runbook.id}".`);
+      steps = await runRunbookUnattended(scenario.runbook, contexts, {
+        clock,
+        signal,
+        onEvent: (event) => {
+          if (event.type === 'step-start') mark('step-start', event.stepId);
+          if (event.type === 'step-end') mark('step-end', `${event.stepId}: ${event.status}`);
+          options.onEvent?.(event);
+        },
+      });
+      log(`Observing recovery for ${observeMs} ms.`);
+      await sleep(observeMs, signal);
+      await stopLoad();
+      outcome = await load.stop();
+      mark('load-stop', `${outcome.timeline.length} requests`);
+
+      await fault.revert(faultCtx);
+      const measureStart = performance.now();
+      // Windows are read from answers; what was still in flight at the stop would answer after it.
+      const observedUntil = outcome.stoppedAt;
+      loss = measureDataLoss(outcome.ledger, outcome.attemptedWriteIds, await presentIds((text, params) => contexts.forStep(() => {}, new AbortController().signal).sql('payments_db', text, params), outcome.attemptedWriteIds), t0);
+      // A read of a write that was lost for good fails for ever: that is data loss (RPO), counted in the
+      // ledger, not unavailability, so it does not hold the recovery window shut.
+      const lost = new Set(loss.lostIds);
+      const withObjective = applyLatencyObjective(outcome.timeline, slowRequestMs);
+      const judged = lost.size === 0 ? withObjective : withObjective.filter((i) => !(!withObjective.isWrite(i) && withObjective.status(i) === 404 && lost.has(withObjective.id(i) ?? '')));
+      recovery = measureRecovery(judged, t0, observedUntil);
+      if (recovery.recoveredAt !== null) events.push({ at: recovery.recoveredAt, kind: 'recovered', label: 'service answers again' });
+      measureMs = performance.now() - measureStart;
     });
-    log(`Observing recovery for ${observeMs} ms.`);
-    await sleep(observeMs, signal);
-    await stopLoad();
-    outcome = await load.stop();
-    mark('load-stop', `${outcome.timeline.length} requests`);
-
-    await fault.revert(faultCtx);
-    const measureStart = performance.now();
-    // Windows are read from answers; what was still in flight at the stop would answer after it.
-    const observedUntil = outcome.stoppedAt;
-    loss = measureDataLoss(outcome.ledger, outcome.attemptedWriteIds, await presentIds((text, params) => contexts.forStep(() => {}, new AbortController().signal).sql('payments_db', text, params), outcome.attemptedWriteIds), t0);
-    // A read of a write that was lost for good fails for ever: that is data loss (RPO), counted in the
-    // ledger, not unavailability, so it does not hold the recovery window shut.
-    const lost = new Set(loss.lostIds);
-    const withObjective = applyLatencyObjective(outcome.timeline, slowRequestMs);
-    const judged = lost.size === 0 ? withObjective : withObjective.filter((i) => !(!withObjective.isWrite(i) && withObjective.status(i) === 404 && lost.has(withObjective.id(i) ?? '')));
-    recovery = measureRecovery(judged, t0, observedUntil);
-    if (recovery.recoveredAt !== null) events.push({ at: recovery.recoveredAt, kind: 'recovered', label: 'service answers again' });
-    measureMs = performance.now() - measureStart;
   } catch (error) {
     // A fault's or step's own error (PostgreSQL, a command, a UserError) is reported as what it is; only a bug gets a stack.
-    if (signal.aborted) harnessError = 'The drill was interrupted.';
+    if (signal.aborted) harnessError = `The drill was interrupted${interruptedBy() ? ` (${interruptedBy()})` : ''}.`;
     else if (isHarnessBug(error)) harnessError = `internal error (a bug in pgdrill): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
     else harnessError = describeError(error);
   } finally {

@@ -6,9 +6,12 @@ import { redact } from '../util/redact.ts';
 import type { RunbookListener } from './events.ts';
 import type { StepContextHandle } from './step-context.ts';
 import { sleep } from '../util/sleep.ts';
+import { WorkScope } from '../util/work-scope.ts';
 
 const DEFAULT_STEP_TIMEOUT_MS = 60_000;
 const DEFAULT_VERIFY_INTERVAL_MS = 250;
+/** How long an aborted step's work has to stop (its children killed, its queries cancelled) before the step is left behind. */
+export const STEP_STOP_GRACE_MS = 15_000;
 
 class StepTimeout extends Error {}
 
@@ -27,7 +30,11 @@ export function formatRows(rows: Array<Record<string, unknown>>, limit = 20): st
 /**
  * Runs one step to its end: its action (or its SQL command when it has no
  * action of its own), then its verification, polled until it holds. The
- * whole step is bounded by its timeout and by `signal`.
+ * whole step is bounded by its timeout and by `signal`. The step's work runs
+ * in a work scope: on abort or timeout its child processes are killed (with
+ * their process trees) and its queries cancelled, and the step rejects only
+ * once its work settled (or after STEP_STOP_GRACE_MS), so nothing of it
+ * still runs when cleanup begins.
  */
 export async function executeStep(step: RunbookStep, ctx: StepContext, signal: AbortSignal): Promise<Verification | undefined> {
   const timeoutMs = step.timeoutMs ?? DEFAULT_STEP_TIMEOUT_MS;
@@ -35,25 +42,44 @@ export async function executeStep(step: RunbookStep, ctx: StepContext, signal: A
   const timeout = AbortSignal.timeout(timeoutMs);
   const both = AbortSignal.any([signal, timeout]);
   const stepCtx: StepContext = { ...ctx, signal: both };
-  const guard = <T>(work: Promise<T>): Promise<T> =>
+  const scope = new WorkScope(both);
+  const guard = <T>(start: () => Promise<T>): Promise<T> =>
     new Promise<T>((resolve, reject) => {
-      const onAbort = () => reject(timeout.aborted ? new StepTimeout(`step timed out after ${timeoutMs} ms`) : both.reason);
-      if (both.aborted) return onAbort();
+      const failure = () => (timeout.aborted && !signal.aborted ? new StepTimeout(`step timed out after ${timeoutMs} ms`) : both.reason);
+      if (both.aborted) return reject(failure());
+      const work = scope.run(start);
+      const onAbort = () => {
+        // Wait for the work to stop (the scope is stopping it), bounded: then report the abort.
+        let timer: NodeJS.Timeout | undefined;
+        const gaveUp = new Promise<boolean>((r) => { timer = setTimeout(() => r(true), STEP_STOP_GRACE_MS); });
+        void Promise.race([work.then(() => false, () => false), gaveUp]).then((late) => {
+          clearTimeout(timer);
+          const reason = failure();
+          const note = ` (the step's work did not stop within ${STEP_STOP_GRACE_MS / 1000} s)`;
+          if (!late) reject(reason);
+          else if (reason instanceof StepTimeout) reject(new StepTimeout(reason.message + note));
+          else reject(new Error(describeError(reason) + note));
+        });
+      };
       both.addEventListener('abort', onAbort, { once: true });
-      work.then(resolve, reject).finally(() => both.removeEventListener('abort', onAbort));
+      work.then(
+        (value) => { if (!both.aborted) resolve(value); },
+        (error) => { if (!both.aborted) reject(error); },
+      ).finally(() => both.removeEventListener('abort', onAbort));
     });
 
   if (step.run) {
-    await guard(step.run(stepCtx));
+    await guard(() => step.run!(stepCtx));
   } else if (step.command?.kind === 'sql' && step.command.database) {
-    const rows = await guard(ctx.sql(step.command.database, step.command.text));
+    const { database, text } = step.command;
+    const rows = await guard(() => ctx.sql(database, text));
     for (const line of formatRows(rows)) ctx.output(line);
   }
   if (!step.verify) return undefined;
   let last: Verification = { ok: false, detail: 'not checked yet' };
   for (;;) {
     try {
-      last = await guard(step.verify(stepCtx));
+      last = await guard(() => step.verify!(stepCtx));
     } catch (error) {
       // A verification that cannot run on this target will not start working by being polled.
       if (error instanceof StepUnavailableError) throw error;

@@ -6,12 +6,37 @@ import type { Lab } from '../lab/lab.ts';
 import type { SupervisedService } from '../service/supervised-service.ts';
 import type { PgBinaries } from '../lab/pg-binaries.ts';
 import { runCommand } from '../util/run-command.ts';
+import { abortedScopeReason, trackQuery } from '../util/work-scope.ts';
 
 /** A step context and the connections behind it; `close` ends them all. */
 export interface StepContextHandle {
   /** Builds the context one step sees (its own output sink and signal). */
   forStep(output: (line: string) => void, signal: AbortSignal): StepContext;
   close(): Promise<void>;
+}
+
+function isConnectionError(error: unknown): boolean {
+  return !(error instanceof Error && 'code' in error && typeof (error as { code?: unknown }).code === 'string' && /^[0-9A-Z]{5}$/.test((error as { code: string }).code));
+}
+
+/**
+ * Cancels the query a backend runs, with pg_cancel_backend from a connection
+ * of its own (a superuser may use a reserved slot when the server is full).
+ * False when that was not possible.
+ */
+async function cancelBackend(url: string, pid: number | undefined): Promise<boolean> {
+  if (!pid) return false;
+  const killer = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000, application_name: 'pgdrill-cancel' });
+  killer.on('error', () => {});
+  try {
+    await killer.connect();
+    const { rows } = await killer.query<{ ok: boolean }>('SELECT pg_cancel_backend($1) AS ok', [pid]);
+    return rows[0]?.ok === true;
+  } catch {
+    return false;
+  } finally {
+    await killer.end().catch(() => {});
+  }
 }
 
 /**
@@ -38,8 +63,32 @@ export function openStepContext(init: { target: Target; binaries: PgBinaries; li
         target: init.target,
         memory,
         async sql(database, text, params) {
-          const result = await poolFor(database).query(text, params as unknown[] | undefined);
-          return result.rows as Rows;
+          const aborted = abortedScopeReason();
+          if (aborted !== undefined) throw aborted;
+          const pool = poolFor(database);
+          const client = await pool.connect();
+          let broken: Error | undefined;
+          let released = false;
+          const release = (error?: Error) => {
+            if (released) return;
+            released = true;
+            client.release(error);
+          };
+          // While it runs, the query belongs to the step's work scope: aborting the step cancels it
+          // (or, when no connection for pg_cancel_backend can be had, closes its connection).
+          const done = trackQuery(async () => {
+            if (!(await cancelBackend(init.target.adminUrl(database), (client as unknown as { processID?: number }).processID))) release(new Error('the query was abandoned: its connection was closed'));
+          });
+          try {
+            const result = await client.query(text, params as unknown[] | undefined);
+            return result.rows as Rows;
+          } catch (error) {
+            broken ??= isConnectionError(error) ? (error as Error) : undefined;
+            throw error;
+          } finally {
+            done();
+            release(broken);
+          }
         },
         async exec(file, args) {
           const out = await runCommand(file, args, { env: init.target.clientEnv(), timeoutMs: 60_000 });

@@ -81,7 +81,8 @@ function lazyBinaries(env: NodeJS.ProcessEnv): PgBinaries {
  * and the journal (new, or reopened to resume, a cut-short last line
  * repaired), and writes the session-start or session-resume record. While it
  * is open, SIGINT and SIGTERM end the session in the journal (a running step
- * recorded as interrupted) before the process exits.
+ * stopped and recorded as interrupted); the command then closes the session
+ * and exits 130 or 143.
  */
 export async function openGuideSession(options: GuideSessionOptions): Promise<OpenedSession> {
   const env = options.env ?? process.env;
@@ -129,6 +130,9 @@ export async function openGuideSession(options: GuideSessionOptions): Promise<Op
       allowDestructive: options.allowDestructive,
       identity: { operator: options.operator ?? operatorName(env), host: os.hostname(), pid: process.pid, mode: options.mode },
     });
+    // A signal ends the session at once: the running step is stopped (its processes and queries too) and
+    // recorded as interrupted, then the session end; the command's flow then closes everything.
+    cleanup.onInterrupt((signal) => void session.end('interrupted', `pgdrill received ${signal}`).catch(() => {}));
     // Registered last, so it runs first: the journal says how the session ended before anything closes.
     cleanup.defer('end the session in the journal', () => session.end('interrupted', 'pgdrill received a signal (SIGINT or SIGTERM)'));
     if (options.listener) session.subscribe(options.listener);

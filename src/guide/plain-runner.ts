@@ -82,12 +82,14 @@ export interface PlainOutcome {
  * one, a destructive one not confirmed with `--confirm <name>` or refused on
  * this target. Exit code 0 only when every step was done.
  */
-export async function runPlain(session: GuideController, options: { confirm?: string; resumeCommand: string }): Promise<PlainOutcome> {
+export async function runPlain(session: GuideController, options: { confirm?: string; resumeCommand: string; signal?: AbortSignal }): Promise<PlainOutcome> {
   const stop = async (reason: string): Promise<PlainOutcome> => {
     await session.end('stopped', reason);
     return { code: 1, stopReason: reason };
   };
   for (;;) {
+    // A signal ends the session (the step it interrupted is not run again).
+    if (options.signal?.aborted) return { code: 1, stopReason: 'the session was interrupted.' };
     const action = session.nextAction();
     const view = session.state.steps[session.state.current];
     const label = view ? `Step ${session.state.current + 1} (${view.id})` : 'The session';

@@ -3,6 +3,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { CommandError, UserError, errorMessage } from '../core/errors.ts';
 import type { CleanupStack } from '../util/cleanup.ts';
+import { outsideScope, throwIfScopeAborted } from '../util/work-scope.ts';
 import { maybeLowPriority } from '../util/low-priority.ts';
 import { isProcessAlive } from '../util/process-alive.ts';
 import { runCommand } from '../util/run-command.ts';
@@ -286,8 +287,16 @@ export class ScratchCluster {
     }
   }
 
-  /** Stops the server and removes every file of the scratch cluster. Idempotent. */
-  async destroy(): Promise<void> {
+  /**
+   * Stops the server and removes every file of the scratch cluster.
+   * Idempotent. Runs outside any work scope: it also cleans up after an
+   * aborted restore, whose scope refuses new commands.
+   */
+  destroy(): Promise<void> {
+    return outsideScope(() => this.destroyNow());
+  }
+
+  private async destroyNow(): Promise<void> {
     if (this.destroyed) return;
     await this.stop();
     rmSync(this.socketDir, { recursive: true, force: true });
@@ -390,6 +399,7 @@ export class ScratchCluster {
         inRecovery = undefined;
       }
       if (inRecovery === false) break;
+      throwIfScopeAborted();
       if (!this.postmasterPid()) throw this.recoveryFailed('the server stopped during recovery');
       if (performance.now() > deadline) throw this.recoveryFailed(`recovery did not finish within ${Math.round(timeoutMs / 1000)} s`);
       await sleep(100);

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { CommandError } from '../core/errors.ts';
 import { maybeLowPriority } from '../util/low-priority.ts';
 import { runCommand, type CommandOutput } from '../util/run-command.ts';
+import { abortedScopeReason, killTree, trackChild } from '../util/work-scope.ts';
 import type { ServerUser } from './server-user.ts';
 
 /**
@@ -63,7 +64,13 @@ export async function copyTree(from: string, to: string, timeoutMs = 3_600_000, 
 export function runWithProgress(file: string, args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; onLine?: (line: string) => void }): Promise<CommandOutput> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
+    const aborted = abortedScopeReason();
+    if (aborted !== undefined) {
+      reject(new CommandError({ command: [file, ...args].join(' '), exitCode: null, signal: null, stderrTail: `not started: ${aborted instanceof Error ? aborted.message : String(aborted)}`, durationMs: 0 }));
+      return;
+    }
     const child = spawn(file, args, { env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    trackChild(child);
     let stdout = '';
     let stderr = '';
     let pending = '';
@@ -76,7 +83,7 @@ export function runWithProgress(file: string, args: string[], options: { env?: N
       pending = parts.pop() ?? '';
       for (const line of parts) if (line.trim()) options.onLine?.(line.trim());
     });
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 3_600_000);
+    const timer = setTimeout(() => void (child.pid === undefined ? child.kill('SIGKILL') : killTree(child.pid, 0)), options.timeoutMs ?? 3_600_000);
     child.on('error', (error) => {
       clearTimeout(timer);
       reject(new CommandError({ command: [file, ...args].join(' '), exitCode: null, signal: null, stderrTail: error.message, durationMs: performance.now() - started }));

@@ -3,6 +3,7 @@ import { readdirSync } from 'node:fs';
 import readline from 'node:readline';
 import { UserError } from '../core/errors.ts';
 import type { PgBinaries } from '../lab/pg-binaries.ts';
+import { trackChild } from '../util/work-scope.ts';
 
 /** What `--before "SQL pattern"` understood: the kind of statement and the table it hit. */
 export interface BadStatement {
@@ -80,6 +81,7 @@ export async function findBadTransaction(search: WalSearch): Promise<FoundTransa
   const commits: FoundTransaction[] = [];
   const args = ['-p', search.archiveDir, '-r', 'Heap', '-r', 'Transaction', first, last];
   const child = spawn(search.binaries.bin('pg_waldump'), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  trackChild(child);
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr = (stderr + d).slice(-4000); });
   const lines = readline.createInterface({ input: child.stdout });

@@ -3,6 +3,7 @@ import pg from 'pg';
 import { UserError } from '../core/errors.ts';
 import type { Lab } from '../lab/lab.ts';
 import type { ScratchCluster } from '../lab/scratch-cluster.ts';
+import { trackChild } from '../util/work-scope.ts';
 
 /** What a set of rows is, for comparing what was sent with what arrived: how many, and a checksum over their key. */
 export interface RowsFingerprint {
@@ -121,6 +122,8 @@ function pipeRows(psql: string, from: { env: NodeJS.ProcessEnv; sql: string }, t
   return new Promise((resolve) => {
     const sender = spawn(psql, ['-X', '-v', 'ON_ERROR_STOP=1', '-c', from.sql], { env: from.env, stdio: ['ignore', 'pipe', 'pipe'] });
     const receiver = spawn(psql, ['-X', '-v', 'ON_ERROR_STOP=1', '-A', '-t', ...to.commands.flatMap((c) => ['-c', c])], { env: to.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    trackChild(sender);
+    trackChild(receiver);
     sender.stdout.pipe(receiver.stdin);
     const outcome: PipeOutcome = { out: '', senderErr: '', receiverErr: '', senderCode: null, receiverCode: null };
     sender.stderr.setEncoding('utf8').on('data', (d: string) => { outcome.senderErr += d; });

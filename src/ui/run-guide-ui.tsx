@@ -7,11 +7,19 @@ import { GuideApp, type UiExit } from './GuideApp.tsx';
  * resolves with how they left. Ctrl-C is a key here (the session ends as
  * interrupted, the journal is kept), not an immediate exit.
  */
-export async function runGuideUi(session: GuideController, options: { initialMessage?: string } = {}): Promise<UiExit> {
+export async function runGuideUi(session: GuideController, options: { initialMessage?: string; signal?: AbortSignal } = {}): Promise<UiExit> {
   let resolveExit!: (exit: UiExit) => void;
   const exited = new Promise<UiExit>((resolve) => { resolveExit = resolve; });
   const instance = render(<GuideApp session={session} onExit={(exit) => resolveExit(exit)} {...(options.initialMessage ? { initialMessage: options.initialMessage } : {})} />, { exitOnCtrlC: false });
+  // A signal (SIGINT, SIGTERM from outside) ends the session elsewhere; the screen closes with it.
+  const onAbort = () => {
+    resolveExit({ kind: 'interrupted' });
+    instance.unmount();
+  };
+  if (options.signal?.aborted) onAbort();
+  else options.signal?.addEventListener('abort', onAbort, { once: true });
   const exit = await exited;
+  options.signal?.removeEventListener('abort', onAbort);
   await instance.waitUntilExit().catch(() => {});
   return exit;
 }

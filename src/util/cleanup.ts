@@ -1,5 +1,52 @@
-import { asyncExitHook } from 'exit-hook';
 import { errorMessage } from '../core/errors.ts';
+import { outsideScope, stopAllWork, WorkScope } from './work-scope.ts';
+
+/** After a signal, the command's own flow has this long to stop its work, clean up and write its results. */
+const FORCE_EXIT_MS = 60_000;
+const SIGNAL_NUMBERS = { SIGINT: 2, SIGTERM: 15 } as const;
+type HandledSignal = keyof typeof SIGNAL_NUMBERS;
+
+const liveStacks = new Set<CleanupStack>();
+let received: HandledSignal | undefined;
+let handlersInstalled = false;
+
+/** The signal (SIGINT or SIGTERM) that interrupted this process, if one did. */
+export function interruptedBy(): HandledSignal | undefined {
+  return received;
+}
+
+/** The exit code for the signal that interrupted this process (130 SIGINT, 143 SIGTERM), if one did. */
+export function interruptExitCode(): number | undefined {
+  return received ? 128 + SIGNAL_NUMBERS[received] : undefined;
+}
+
+/**
+ * SIGINT and SIGTERM while a cleanup stack is alive: every live stack's
+ * signal is aborted (work in progress stops: steps, restores, checks), every
+ * child process and query pgdrill runs is stopped, and the command's own
+ * flow goes on to its end: cleanup, results and journal written, exit code
+ * 128 + the signal. A watchdog ends the process if that flow hangs. Further
+ * signals meanwhile are ignored (the watchdog bounds the wait).
+ */
+function onSignal(signal: HandledSignal): void {
+  if (received) return;
+  received = signal;
+  const code = 128 + SIGNAL_NUMBERS[signal];
+  const watchdog = setTimeout(() => {
+    process.stderr.write(`pgdrill: cleanup after ${signal} did not finish within ${FORCE_EXIT_MS / 1000} s; exiting.\n`);
+    const bounded = new Promise((r) => setTimeout(r, 15_000).unref());
+    void Promise.race([Promise.all([...liveStacks].map((s) => s.dispose())), bounded]).finally(() => process.exit(code));
+  }, FORCE_EXIT_MS);
+  watchdog.unref();
+  for (const stack of liveStacks) stack.interrupt(signal);
+  void stopAllWork();
+}
+
+function installSignalHandlers(): void {
+  if (handlersInstalled) return;
+  handlersInstalled = true;
+  for (const signal of Object.keys(SIGNAL_NUMBERS) as HandledSignal[]) process.on(signal, () => onSignal(signal));
+}
 
 /** One thing to undo: a label for reports and the function that undoes it. */
 interface Disposer {
@@ -13,22 +60,46 @@ interface Disposer {
  *
  * `defer` pushes an undo action; `dispose` runs them all, newest first, each
  * bounded by `stepTimeoutMs`, and never throws: failures are collected and
- * returned so that cleanup always finishes. While a stack is alive it is
- * hooked to process exit (through exit-hook), so a signal runs the same
- * cleanup before the process ends.
+ * returned so that cleanup always finishes. While a stack is alive, SIGINT
+ * and SIGTERM abort its `signal` (and run its `onInterrupt` callbacks)
+ * instead of ending the process: the owner's flow stops its work, disposes
+ * the stack and writes its results; the exit code is then 130 or 143
+ * (`interruptExitCode`).
  */
 export class CleanupStack {
   private readonly disposers: Disposer[] = [];
-  private unhook: (() => void) | undefined;
   private running: Promise<string[]> | undefined;
   private readonly abortController = new AbortController();
-  /** Aborted as soon as cleanup begins (a signal arrived, or the work is done): work in progress should stop. */
+  private readonly interruptCallbacks: Array<(signal: HandledSignal) => void> = [];
+  /** Aborted as soon as cleanup begins or a signal arrives: work in progress should stop. */
   readonly signal: AbortSignal = this.abortController.signal;
 
   constructor(private readonly stepTimeoutMs = 15_000) {
-    this.unhook = asyncExitHook(async () => {
-      await this.dispose();
-    }, { wait: 30_000 });
+    installSignalHandlers();
+    liveStacks.add(this);
+    if (received) this.interrupt(received);
+  }
+
+  /** Runs `fn` in a work scope of this stack: its child processes and queries stop when the stack's signal aborts. */
+  scope<T>(fn: () => Promise<T>): Promise<T> {
+    return new WorkScope(this.signal).run(fn);
+  }
+
+  /** Calls `fn` when a signal interrupts the process while this stack is alive. */
+  onInterrupt(fn: (signal: HandledSignal) => void): void {
+    this.interruptCallbacks.push(fn);
+  }
+
+  /** A signal arrived: abort the work in progress (the owner's flow then disposes the stack). */
+  interrupt(signal: HandledSignal): void {
+    if (!this.abortController.signal.aborted) this.abortController.abort(new Error(`interrupted by ${signal}`));
+    for (const fn of this.interruptCallbacks.splice(0)) {
+      try {
+        fn(signal);
+      } catch {
+        // a callback's failure must not stop the others
+      }
+    }
   }
 
   /** Registers an undo action; returns a function that runs it early (once). */
@@ -57,7 +128,8 @@ export class CleanupStack {
       let timer: NodeJS.Timeout | undefined;
       try {
         await Promise.race([
-          Promise.resolve().then(entry.dispose),
+          // Outside any work scope: the abort that led here must not stop the cleanup's own commands.
+          outsideScope(() => Promise.resolve().then(entry.dispose)),
           new Promise((_, reject) => {
             timer = setTimeout(() => reject(new Error(`timed out after ${this.stepTimeoutMs} ms`)), this.stepTimeoutMs);
           }),
@@ -68,8 +140,7 @@ export class CleanupStack {
         clearTimeout(timer);
       }
     }
-    this.unhook?.();
-    this.unhook = undefined;
+    liveStacks.delete(this);
     return failures;
   }
 }

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { CommandError } from '../core/errors.ts';
+import { abortedScopeReason, killTree, trackChild } from './work-scope.ts';
 
 /** How to run one external command. */
 export interface RunCommandOptions {
@@ -8,7 +9,7 @@ export interface RunCommandOptions {
   gid?: number;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
-  /** Kill the command (SIGKILL) after this long; default 120 s. */
+  /** Kill the command with its process tree after this long; default 120 s. */
   timeoutMs?: number;
   /** Written to the command's stdin. */
   input?: string;
@@ -24,12 +25,19 @@ export interface CommandOutput {
 /**
  * Runs a command without a shell and resolves with its output, or rejects
  * with a `CommandError` carrying the command, exit code, signal, the end of
- * stderr and the duration. Never leaves the child running: a timeout kills it.
+ * stderr and the duration. Never leaves the child running: a timeout kills
+ * it, and so does aborting the work scope it runs in (with its process tree;
+ * in a scope already aborted it is not started).
  */
 export function runCommand(file: string, args: readonly string[], options: RunCommandOptions = {}): Promise<CommandOutput> {
   const started = performance.now();
   const display = [file, ...args].join(' ');
   return new Promise((resolve, reject) => {
+    const aborted = abortedScopeReason();
+    if (aborted !== undefined) {
+      reject(new CommandError({ command: display, exitCode: null, signal: null, stderrTail: `not started: ${aborted instanceof Error ? aborted.message : String(aborted)}`, durationMs: 0 }));
+      return;
+    }
     const child = spawn(file, args, {
       cwd: options.cwd,
       env: options.env ?? process.env,
@@ -37,11 +45,12 @@ export function runCommand(file: string, args: readonly string[], options: RunCo
       gid: options.gid,
       stdio: ['pipe', 'pipe', 'pipe'],
     });
+    trackChild(child);
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
     child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
+    const timer = setTimeout(() => void (child.pid === undefined ? child.kill('SIGKILL') : killTree(child.pid, 0)), options.timeoutMs ?? 120_000);
     child.on('error', (error) => {
       clearTimeout(timer);
       reject(new CommandError({ command: display, exitCode: null, signal: null, stderrTail: error.message, durationMs: performance.now() - started }));

@@ -51,16 +51,19 @@ describe('pgdrill guide without a terminal (stdin and stdout are pipes)', () => 
     expect(await labServers()).toEqual([]);
   });
 
-  it('SIGINT mid-step ends the session in the journal (the step interrupted, not done) and exits 130', async () => {
-    const file = journal('sigint');
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)('%s mid-step ends the session in the journal (the step interrupted, not done) and exits %i', async (signal, code) => {
+    const file = journal(signal.toLowerCase());
     const cli = startCli(['guide', slowRunbook, '--yes', '--lab-dir', labDir, '--journal', file]);
     await expect.poll(() => (existsSync(file) ? readFileSync(file, 'utf8') : ''), { timeout: 30_000, interval: 100 }).toContain('still waiting for the test');
-    cli.child.kill('SIGINT');
+    cli.child.kill(signal);
     const run = await cli.done;
-    expect(run.code).toBe(130);
+    expect(run.code).toBe(code);
     const tail = records(file).slice(-2);
     expect(tail[0]).toMatchObject({ type: 'step-interrupted', stepId: 'wait' });
-    expect(tail[1]).toMatchObject({ type: 'session-end', outcome: 'interrupted' });
+    expect(tail[1]).toMatchObject({ type: 'session-end', outcome: 'interrupted', detail: `pgdrill received ${signal}` });
     expect(await labServers()).toEqual([]);
   });
 

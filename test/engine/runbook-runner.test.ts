@@ -68,7 +68,7 @@ describe('runbook engine (unattended)', () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(new Error('SIGINT')), 50);
     const { steps } = await run(
-      defineRunbook({ id: 'int', title: 't', summary: 's', steps: [{ id: 'long', title: 'long', ...base, run: () => new Promise(() => {}) }, { id: 'next', title: 'next', ...base, run: async () => {} }] }),
+      defineRunbook({ id: 'int', title: 't', summary: 's', steps: [{ id: 'long', title: 'long', ...base, run: (ctx) => new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason))) }, { id: 'next', title: 'next', ...base, run: async () => {} }] }),
       controller.signal,
     );
     expect(steps.map((s) => s.status)).toEqual(['interrupted', 'skipped']);

@@ -61,7 +61,11 @@ describe('guide accidental-deletion: a resumed session picks up where it stopped
     const run = startCli(['guide', 'accidental-deletion', '--yes', '--lab-dir', env.labDir, '--journal', journal]);
     const deadline = Date.now() + 120_000;
     while (Date.now() < deadline) {
-      if (existsSync(journal) && records(journal).some((r) => r.type === 'step-end' && r.stepId === 'restore-side-cluster')) break;
+      try {
+        if (existsSync(journal) && records(journal).some((r) => r.type === 'step-end' && r.stepId === 'restore-side-cluster')) break;
+      } catch {
+        // read while a line was being appended: look again
+      }
       await new Promise((r) => setTimeout(r, 20));
     }
     run.child.kill('SIGKILL');

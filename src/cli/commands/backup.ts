@@ -138,16 +138,19 @@ export function registerBackup(program: Command, setExit: (code: number) => void
         cleanup.defer('remove the scratch directory', () => rmSync(scratchRoot, { recursive: true, force: true }));
       }
       try {
-        const report = await verifyBackup(found.dir, found.manifest, {
+        // A signal stops the verification's processes (cp, pg_ctl, psql, pg_amcheck) before the cleanup removes the scratch cluster.
+        const report = await cleanup.scope(() => verifyBackup(found.dir, found.manifest, {
           binaries: findPgBinaries(),
           user: resolveServerUser(),
           scratchRoot,
           cleanup,
           skipAmcheck: flags.skipAmcheck,
           onProgress: (line) => warn(`· ${line}`),
-        });
+        }));
         if (flags.json) say(JSON.stringify(report, null, 2));
-        else {
+        else if (report.interrupted) {
+          say(`Backup ${report.backupId}: not verified — ${report.interrupted}; nothing was recorded.`);
+        } else {
           say(`Backup ${report.backupId}: ${report.ok ? 'VERIFIED' : 'FAILED'} — a real restore ${report.restoreMs !== null ? `took ${formatDuration(report.restoreMs)} (RTO evidence)` : 'did not complete'}.`);
           for (const c of report.checks) say(`  ${c.ok ? '✓' : '✗'} ${c.name.padEnd(32)} ${formatDuration(c.durationMs).padStart(7)}  ${c.detail}`);
         }

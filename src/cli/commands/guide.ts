@@ -1,3 +1,4 @@
+import { interruptedBy } from '../../util/cleanup.ts';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../../core/errors.ts';
@@ -162,7 +163,7 @@ export function registerGuide(program: Command, setExit: (code: number) => void)
         ...(interactive ? {} : { listener: lineReporter({ runbook, journalPath: journalShown }, say) }),
       });
       const resume = resumeCommand(runbookArg, opened.session.journalPath, flags);
-      // SIGINT and SIGTERM end the session through the cleanup stack (exit-hook); SIGHUP (a lost SSH
+      // SIGINT and SIGTERM end the session through the cleanup stack (src/util/cleanup.ts); SIGHUP (a lost SSH
       // connection) the same way here. These listeners stay registered for the whole session: Ink's
       // signal-exit re-raises a signal at once when it believes no one else listens for it.
       const onHangup = () => {
@@ -184,7 +185,7 @@ export function registerGuide(program: Command, setExit: (code: number) => void)
       try {
         if (interactive) {
           const { runGuideUi } = await importWithoutCiDetection(() => import('../../ui/run-guide-ui.tsx'));
-          const exit = await runGuideUi(opened.session, prior ? { initialMessage: resumeMessage(prior, opened) } : {});
+          const exit = await runGuideUi(opened.session, { signal: opened.signal, ...(prior ? { initialMessage: resumeMessage(prior, opened) } : {}) });
           if (exit.kind === 'error') {
             reportFailure(exit.error);
             code = ExitCode.harnessFailed;
@@ -194,8 +195,10 @@ export function registerGuide(program: Command, setExit: (code: number) => void)
             closing = 'interrupted';
           }
         } else {
-          const outcome = await runPlain(opened.session, { resumeCommand: resume, ...(flags.confirm !== undefined ? { confirm: flags.confirm } : {}) });
-          if (outcome.stopReason) {
+          const outcome = await runPlain(opened.session, { resumeCommand: resume, signal: opened.signal, ...(flags.confirm !== undefined ? { confirm: flags.confirm } : {}) });
+          if (interruptedBy()) {
+            closing = 'interrupted';
+          } else if (outcome.stopReason) {
             warn(`pgdrill: ${outcome.stopReason}`);
             code = ExitCode.harnessFailed;
             closing = 'stopped';

@@ -85,18 +85,21 @@ export function registerRestore(program: Command): void {
       if (flags.dryRun) return;
       const cleanup = new CleanupStack(60_000);
       try {
-        const side = await restoreSideCluster(lab, target, { targetLsn, cleanup, log: (l) => warn(`· ${l}`) });
-        const r = side.cluster.report!;
-        say(`Side cluster restored in ${formatDuration(r.totalMs)} (copy ${formatDuration(r.copyMs)}, WAL replay ${formatDuration(r.recoveryMs)}): ${r.stopLine ?? `recovered to ${r.endLsn}`}.`);
-        if (copy) {
-          const result = await copyTableBack(lab, side.cluster, copy.database, copy.schema, copy.table);
-          for (const t of result.tables) say(`  ${t.table}: ${t.recreated ? 'recreated, ' : ''}${t.inserted} rows inserted (${t.rowsInSide} in the side cluster)`);
-          await side.cluster.destroy();
-          say('Side cluster removed.');
-        } else {
-          const { oldDataDir } = await switchLabTo(lab, side.cluster, { keepOld: true });
-          say(`The lab now runs the restored cluster on ${lab.endpoint.host}:${lab.endpoint.port}.${oldDataDir ? ` The previous data directory is kept in ${oldDataDir}; remove it when you no longer need it.` : ''}`);
-        }
+        // A signal stops the restore's processes (cp, pg_ctl, psql) before the cleanup removes the side cluster.
+        await cleanup.scope(async () => {
+          const side = await restoreSideCluster(lab, target, { targetLsn, cleanup, log: (l) => warn(`· ${l}`) });
+          const r = side.cluster.report!;
+          say(`Side cluster restored in ${formatDuration(r.totalMs)} (copy ${formatDuration(r.copyMs)}, WAL replay ${formatDuration(r.recoveryMs)}): ${r.stopLine ?? `recovered to ${r.endLsn}`}.`);
+          if (copy) {
+            const result = await copyTableBack(lab, side.cluster, copy.database, copy.schema, copy.table);
+            for (const t of result.tables) say(`  ${t.table}: ${t.recreated ? 'recreated, ' : ''}${t.inserted} rows inserted (${t.rowsInSide} in the side cluster)`);
+            await side.cluster.destroy();
+            say('Side cluster removed.');
+          } else {
+            const { oldDataDir } = await switchLabTo(lab, side.cluster, { keepOld: true });
+            say(`The lab now runs the restored cluster on ${lab.endpoint.host}:${lab.endpoint.port}.${oldDataDir ? ` The previous data directory is kept in ${oldDataDir}; remove it when you no longer need it.` : ''}`);
+          }
+        });
       } finally {
         await cleanup.dispose();
       }
