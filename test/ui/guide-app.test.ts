@@ -1,6 +1,6 @@
 import { render } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
-import { defineRunbook, type RunbookStep } from '../../src/core/runbook.ts';
+import { defineRunbook, type RunbookStep, type StepContext } from '../../src/core/runbook.ts';
 import type { GuideSession } from '../../src/guide/session.ts';
 import { readJournal } from '../../src/journal/journal-reader.ts';
 import type { UiExit } from '../../src/ui/GuideApp.tsx';
@@ -127,7 +127,9 @@ describe('guided UI (Ink)', () => {
   });
 
   it('shows the keys on ?, and q quits keeping the journal (asking again while a step runs)', async () => {
-    const session = fakeSession(runbook({ id: 'hang', title: 'Hang', ...explained, run: () => new Promise(() => {}) }, { id: 'after', title: 'After', ...explained, run: async () => {} }));
+    // A step that works until it is stopped (and stops when its signal says so, as every step must).
+    const untilStopped = (ctx: StepContext) => new Promise<void>((_, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason), { once: true }));
+    const session = fakeSession(runbook({ id: 'hang', title: 'Hang', ...explained, run: untilStopped }, { id: 'after', title: 'After', ...explained, run: async () => {} }));
     const { r, exits } = show(session);
     await press(r, '?');
     const help = await frameMatching(r, 'Keys');
