@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
+import { findOnPath } from '../util/find-on-path.ts';
 import { Toxiproxy } from 'toxiproxy-node-client';
 import { UserError, errorMessage } from '../core/errors.ts';
 import { freePort } from '../lab/free-port.ts';
@@ -30,19 +30,6 @@ export interface FaultProxyChoice {
   description: string;
 }
 
-/** Finds an executable on PATH. */
-function onPath(program: string, env: NodeJS.ProcessEnv): string | undefined {
-  for (const dir of (env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
-    const candidate = path.join(dir, program);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
 
 /**
  * Picks the fault proxy in this order: `TOXIPROXY_URL`, a `toxiproxy-server`
@@ -50,7 +37,7 @@ function onPath(program: string, env: NodeJS.ProcessEnv): string | undefined {
  */
 export function chooseFaultProxy(env: NodeJS.ProcessEnv = process.env): FaultProxyChoice {
   if (env.TOXIPROXY_URL) return { kind: 'external', where: env.TOXIPROXY_URL, description: `Toxiproxy at ${env.TOXIPROXY_URL} (from TOXIPROXY_URL)` };
-  const binary = onPath('toxiproxy-server', env);
+  const binary = findOnPath('toxiproxy-server', env);
   if (binary) return { kind: 'binary', where: binary, description: `toxiproxy-server from PATH (${binary}), started per drill` };
   return { kind: 'built-in', description: 'built-in Toxiproxy-compatible server (started per drill)' };
 }

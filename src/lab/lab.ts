@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import pg from 'pg';
+import { queryOnce } from '../util/query-once.ts';
 import { createHash } from 'node:crypto';
 import { chmodSync, chownSync, closeSync, copyFileSync, existsSync, renameSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -397,14 +397,7 @@ export class Lab implements Target {
 
   /** Runs one SQL statement as the superuser through node-postgres and returns its rows. */
   async query(database: string, sql: string, params?: unknown[]): Promise<Array<Record<string, unknown>>> {
-    const client = new pg.Client({ connectionString: this.adminUrl(database), connectionTimeoutMillis: 5000 });
-    client.on('error', () => {});
-    await client.connect();
-    try {
-      return (await client.query(sql, params)).rows as Array<Record<string, unknown>>;
-    } finally {
-      await client.end().catch(() => {});
-    }
+    return queryOnce({ connectionString: this.adminUrl(database), connectionTimeoutMillis: 5000 }, sql, params);
   }
 
   private async replicaStatus(primaryRunning: boolean): Promise<ReplicaStatus> {

@@ -1,6 +1,7 @@
 import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
+import { queryOnce } from '../util/query-once.ts';
 import { CommandError, UserError, errorMessage } from '../core/errors.ts';
 import type { CleanupStack } from '../util/cleanup.ts';
 import { outsideScope, throwIfScopeAborted } from '../util/work-scope.ts';
@@ -236,14 +237,7 @@ export class ScratchCluster {
 
   /** Runs SQL as the superuser and returns the rows. */
   async query(database: string, sql: string, params?: unknown[]): Promise<Array<Record<string, unknown>>> {
-    const client = new pg.Client(this.clientConfig(database));
-    client.on('error', () => {});
-    await client.connect();
-    try {
-      return (await client.query(sql, params)).rows as Array<Record<string, unknown>>;
-    } finally {
-      await client.end().catch(() => {});
-    }
+    return queryOnce(this.clientConfig(database), sql, params);
   }
 
   /** Runs SQL through psql (unaligned, tuples only) as the superuser. */

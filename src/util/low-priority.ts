@@ -1,21 +1,7 @@
-import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
+import { findOnPath } from './find-on-path.ts';
 
 let ionicePath: string | null | undefined;
-
-function findOnPath(name: string): string | null {
-  for (const dir of (process.env.PATH ?? '/usr/bin:/bin').split(path.delimiter)) {
-    if (!dir) continue;
-    const candidate = path.join(dir, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return null;
-}
 
 /**
  * Wraps a command so that it runs in the background of the machine: at the
@@ -26,7 +12,7 @@ function findOnPath(name: string): string | null {
  * Returns the program and arguments to spawn instead of `file`/`args`.
  */
 export function lowPriority(file: string, args: readonly string[]): { file: string; args: string[] } {
-  if (ionicePath === undefined) ionicePath = findOnPath('ionice');
+  if (ionicePath === undefined) ionicePath = findOnPath('ionice') ?? null;
   const inner = ionicePath ? [ionicePath, '-c', '3', file, ...args] : [file, ...args];
   return { file: 'nice', args: ['-n', '19', ...inner] };
 }
