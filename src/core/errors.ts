@@ -9,6 +9,8 @@
  *
  * Neither is ever reported as a pass or as a breached objective.
  */
+import { isShellFailure } from '../util/shell-text.ts';
+
 export class UserError extends Error {
   /** What the operator should do next, one sentence. */
   readonly nextStep: string | undefined;
@@ -84,7 +86,7 @@ function stderrTail(text: string, lines = 5): string {
  * `CommandError`, a PostgreSQL server error or a Node.js system error.
  */
 export function isHarnessBug(error: unknown): boolean {
-  return !(error instanceof UserError || error instanceof CommandError || isServerError(error) || isSystemError(error));
+  return !(error instanceof UserError || error instanceof CommandError || isShellFailure(error) || isServerError(error) || isSystemError(error));
 }
 
 /**
@@ -92,6 +94,7 @@ export function isHarnessBug(error: unknown): boolean {
  * reported as what it is:
  * - a PostgreSQL error: `PostgreSQL ERROR 42P01: message (detail: ...; hint: ...; where: ...)`;
  * - a `CommandError`: the command, its exit code or signal, and the end of its stderr;
+ * - a shell step's failure (zx's `ProcessOutput`): its exit code or signal and the end of its stderr;
  * - a `UserError`: its message and the next step;
  * - anything else: its message (the caller decides whether it is a bug, see `isHarnessBug`).
  */
@@ -104,6 +107,11 @@ export function describeError(error: unknown): string {
     const how = error.signal ? `was killed by ${error.signal}` : error.exitCode === null ? 'could not be started' : `exited with code ${error.exitCode}`;
     const tail = stderrTail(error.stderrTail);
     return `command \`${error.command}\` ${how} after ${Math.round(error.durationMs)} ms${tail ? `; stderr: ${tail}` : ' (no stderr)'}`;
+  }
+  if (isShellFailure(error)) {
+    const how = error.signal ? `was killed by ${error.signal}` : `exited with code ${error.exitCode}`;
+    const tail = stderrTail(error.stderr);
+    return `shell command ${how} after ${Math.round(error.duration)} ms${tail ? `; stderr: ${tail}` : ' (no stderr)'}`;
   }
   if (error instanceof UserError) return `${error.message}${error.nextStep ? `\n${error.nextStep}` : ''}`;
   return errorMessage(error);

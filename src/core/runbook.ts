@@ -44,6 +44,15 @@ export interface StepContext {
   sql(database: string, text: string, params?: unknown[]): Promise<Rows>;
   /** Runs a program (no shell) with the target's libpq environment; resolves with stdout. */
   exec(file: string, args: string[]): Promise<string>;
+  /**
+   * Runs a shell text exactly as written (zx's `$`), with the target's libpq
+   * environment (PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE), the
+   * PostgreSQL client programs first on PATH, and SERVICE_URL in a drill;
+   * each line of its stdout is the step's output as it arrives; resolves with
+   * stdout, rejects with zx's `ProcessOutput`. This is how a step's
+   * `{ kind: 'shell' }` command runs.
+   */
+  shell(text: string): Promise<string>;
   /** Finds a PostgreSQL client program (psql, pg_isready, ...) in the lab's binaries. */
   pgBin(name: string): string;
   /** The lab's network path from the service to the database (drills only). */
@@ -156,13 +165,13 @@ const StepSchema = z
     manual: z.string().min(1).optional(),
     destructive: z.object({ touches: z.string().min(1) }).optional(),
   })
-  .refine((s) => s.run || s.verify || s.manual || (s.command?.kind === 'sql' && s.command.database), {
-    message: 'a step needs run, verify, a SQL command (with its database) or manual instructions',
+  .refine((s) => s.run || s.verify || s.manual || (s.command?.kind === 'sql' && s.command.database) || s.command?.kind === 'shell', {
+    message: 'a step needs run, verify, a SQL command (with its database), a shell command or manual instructions',
   })
-  // What the operator is shown is what runs: a SQL command is executed as shown, so a step with its own run()
-  // must describe that work as a shell command or an action instead.
-  .refine((s) => !(s.command?.kind === 'sql' && s.run), {
-    message: "a step with run() cannot show a 'sql' command: the SQL shown is what runs; drop run() or describe the work as kind 'action' or 'shell'",
+  // What the operator is shown is what runs: a SQL or shell command is executed as shown, so a step with its own
+  // run() must describe that work as an action instead.
+  .refine((s) => !((s.command?.kind === 'sql' || s.command?.kind === 'shell') && s.run), {
+    message: "a step with run() cannot show a 'sql' or 'shell' command: the command shown is what runs; drop run() or describe the work as kind 'action'",
   });
 
 /** A runbook's shape, as `defineRunbook` checks it (also inside a scenario). */
