@@ -11,13 +11,29 @@
  */
 import { isShellFailure } from '../util/shell-text.ts';
 
+const USER_ERROR = Symbol.for('pgdrill.UserError');
+
+/**
+ * True when `value` carries `brand`: how pgdrill's error classes recognise
+ * their instances across copies of this module (a user's scenario file
+ * imports 'pgdrill' from its TypeScript sources while the CLI may run
+ * compiled; both copies' errors must be the same kind of error).
+ */
+export function hasErrorBrand(value: unknown, brand: symbol): boolean {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[brand] === true;
+}
+
 export class UserError extends Error {
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return hasErrorBrand(value, USER_ERROR);
+  }
   /** What the operator should do next, one sentence. */
   readonly nextStep: string | undefined;
   constructor(message: string, nextStep?: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'UserError';
     this.nextStep = nextStep;
+    Object.defineProperty(this, USER_ERROR, { value: true });
   }
 }
 
@@ -110,8 +126,10 @@ export function describeError(error: unknown): string {
   }
   if (isShellFailure(error)) {
     const how = error.signal ? `was killed by ${error.signal}` : `exited with code ${error.exitCode}`;
+    // Some programs say why on stdout (pg_isready: "host:port - no response"): the end of it stands in for stderr.
     const tail = stderrTail(error.stderr);
-    return `shell command ${how} after ${Math.round(error.duration)} ms${tail ? `; stderr: ${tail}` : ' (no stderr)'}`;
+    const said = tail ? `; stderr: ${tail}` : stderrTail(error.stdout) ? `; output: ${stderrTail(error.stdout)}` : ' (no output)';
+    return `shell command ${how} after ${Math.round(error.duration)} ms${said}`;
   }
   if (error instanceof UserError) return `${error.message}${error.nextStep ? `\n${error.nextStep}` : ''}`;
   return errorMessage(error);

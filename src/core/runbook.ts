@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { ProxyLink } from '../faults/proxy-link.ts';
 import type { Lab } from '../lab/lab.ts';
 import type { SupervisedService } from '../service/supervised-service.ts';
-import { UserError } from './errors.ts';
+import { hasErrorBrand, UserError } from './errors.ts';
 import type { Target } from './target.ts';
 
 /** Rows a SQL step got back, as plain objects. */
@@ -147,6 +147,16 @@ export interface Runbook {
   steps: RunbookStep[];
 }
 
+/**
+ * True when the engine can do something for this step by itself: its own
+ * `run()` or `verify()`, a SQL command with its database, or a shell
+ * command (both run exactly as shown). A step without any is for a person,
+ * from its `manual` instructions.
+ */
+export function stepRunsItself(step: Pick<RunbookStep, 'run' | 'verify' | 'command'>): boolean {
+  return Boolean(step.run || step.verify || (step.command?.kind === 'sql' && step.command.database) || step.command?.kind === 'shell');
+}
+
 const kebab = z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'must be kebab-case (a-z, 0-9, dashes)');
 
 const StepSchema = z
@@ -165,7 +175,7 @@ const StepSchema = z
     manual: z.string().min(1).optional(),
     destructive: z.object({ touches: z.string().min(1) }).optional(),
   })
-  .refine((s) => s.run || s.verify || s.manual || (s.command?.kind === 'sql' && s.command.database) || s.command?.kind === 'shell', {
+  .refine((s) => s.manual || stepRunsItself(s as Pick<RunbookStep, 'run' | 'verify' | 'command'>), {
     message: 'a step needs run, verify, a SQL command (with its database), a shell command or manual instructions',
   })
   // What the operator is shown is what runs: a SQL or shell command is executed as shown, so a step with its own
@@ -231,7 +241,12 @@ export function definitionFix(kind: 'scenario' | 'runbook', where?: string): str
  * problem (field path: what was expected), so that a loader can name the
  * file it came from.
  */
+const DEFINITION_ERROR = Symbol.for('pgdrill.DefinitionError');
+
 export class DefinitionError extends UserError {
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return hasErrorBrand(value, DEFINITION_ERROR);
+  }
   readonly kind: 'scenario' | 'runbook';
   readonly problems: readonly string[];
   constructor(kind: 'scenario' | 'runbook', definition: unknown, problems: readonly string[], where?: string) {
@@ -240,6 +255,7 @@ export class DefinitionError extends UserError {
     super(`${heading}\n${problems.map((p) => `  ${where ? `${where}: ` : ''}${p}`).join('\n')}`, definitionFix(kind, where));
     this.kind = kind;
     this.problems = problems;
+    Object.defineProperty(this, DEFINITION_ERROR, { value: true });
   }
 }
 

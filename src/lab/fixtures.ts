@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
-import { fileURLToPath } from 'node:url';
+import { PACKAGE_ROOT } from '../util/package-root.ts';
 import { SERVICE_DATABASES } from '../core/target.ts';
 import type { Lab } from './lab.ts';
 
 /** The repository's fixtures directory (SQL schemas and seed data). */
-export const FIXTURES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures');
+export const FIXTURES_DIR = path.join(PACKAGE_ROOT, 'fixtures');
 
 /**
  * A value for psql's `\set` meta-command (psql's own quoting, not SQL's:
