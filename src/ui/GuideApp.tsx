@@ -103,6 +103,8 @@ export function GuideApp({ session, onExit, tickMs = 1000, initialMessage }: Gui
         show(session.note(command.text));
         break;
       case 'quit':
+        // A step that is slow to stop (it has up to its grace period) must not look like a frozen screen.
+        if (session.nextAction() === 'busy') setUi((u) => ({ ...u, message: { text: 'Stopping the running step (its processes and queries), then quitting…', tone: 'warn' } }));
         if (command.discard) session.end('quit', 'the operator quit and discarded the side clusters (Q)').then(() => leave({ kind: 'quit', discard: true }), fail);
         else session.end('quit', 'the operator quit').then(() => leave({ kind: 'quit' }), fail);
         break;
