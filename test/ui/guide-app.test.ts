@@ -96,7 +96,7 @@ describe('guided UI (Ink)', () => {
 
   it('asks for the typed target name before a destructive step, says what it touches, and does not run on a wrong name', async () => {
     let ran = 0;
-    const session = fakeSession(runbook({ id: 'terminate-idle', title: 'Terminate idle sessions', ...explained, destructive: { touches: 'idle sessions on payments_db' }, command: { kind: 'shell', text: 'psql -d payments_db -c "SELECT pg_terminate_backend(pid) ..."' }, run: async () => { ran++; } }));
+    const session = fakeSession(runbook({ id: 'terminate-idle', title: 'Terminate idle sessions', ...explained, destructive: { touches: 'idle sessions on payments_db' }, command: { kind: 'action', text: 'terminate the idle sessions on payments_db (pg_terminate_backend)' }, run: async () => { ran++; } }));
     const { r } = show(session);
     const before = await frameMatching(r, 'DANGER');
     expect(before).toMatch(/destructive: touches idle sessions on payments_db\. It runs only after you type the target\s+name lab:test\./);
