@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { UserError } from '../core/errors.ts';
 import { ExitCode } from '../core/exit-codes.ts';
 import { registerBackup } from './commands/backup.ts';
+import { registerCheck } from './commands/check.ts';
 import { registerCi } from './commands/ci.ts';
 import { registerDrill } from './commands/drill.ts';
 import { registerGuide } from './commands/guide.ts';
@@ -49,6 +50,7 @@ export async function main(argv: string[]): Promise<number> {
   registerReport(program);
   registerBackup(program, (code) => { exitCode = code; });
   registerRestore(program);
+  registerCheck(program, (code) => { exitCode = code; });
   for (const command of program.commands) command.exitOverride();
   for (const command of program.commands.flatMap((c) => c.commands)) command.exitOverride();
 
