@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
@@ -7,7 +8,9 @@ import { CHECKS } from '../../src/checks/index.ts';
 import { openCheckContext } from '../../src/checks/open-check-context.ts';
 import { runChecks } from '../../src/checks/run-checks.ts';
 import { scenarioIds } from '../../src/engine/catalog.ts';
+import { freePort } from '../../src/lab/free-port.ts';
 import { Lab } from '../../src/lab/lab.ts';
+import { findOnPath } from '../../src/util/find-on-path.ts';
 import { runCli } from '../helpers/run-cli.ts';
 import { removeTempDirs, tempDir } from '../helpers/test-lab.ts';
 
@@ -294,6 +297,63 @@ describe('pgdrill check on the lab', () => {
     const old = (await checkAll(history)).find((x) => x.id === 'drills-recent')!;
     expect(old.status).toBe('fail');
     expect(old.found).toMatch(/^older than 90 d: /);
+  }, 60_000);
+
+  it('pooler: a real PgBouncer in transaction mode passes; session mode fails with the setting to change; one that does not answer fails', async () => {
+    const bin = findOnPath('pgbouncer');
+    if (!bin) {
+      console.log('skipped: no pgbouncer on PATH (apt-get install pgbouncer)');
+      return;
+    }
+    const dir = tempDir('pgbouncer');
+    const port = await freePort('127.0.0.1');
+    const start = async (poolMode: string) => {
+      const ini = path.join(dir, `pgbouncer-${poolMode}.ini`);
+      writeFileSync(path.join(dir, 'users.txt'), '"checker" ""\n');
+      writeFileSync(ini, [
+        '[databases]', `payments_db = host=127.0.0.1 port=${lab.endpoint.port} dbname=payments_db`, '[pgbouncer]',
+        'listen_addr = 127.0.0.1', `listen_port = ${port}`, 'auth_type = trust', `auth_file = ${path.join(dir, 'users.txt')}`,
+        'admin_users = checker', `pool_mode = ${poolMode}`, `unix_socket_dir =`, '',
+      ].join('\n'));
+      const asRoot = process.getuid?.() === 0;
+      const child = spawn(bin, [...(asRoot ? ['-u', 'postgres'] : []), ini], { stdio: 'ignore' });
+      const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+      const deadline = Date.now() + 10_000;
+      while (Date.now() < deadline) {
+        const probe = new pg.Client({ connectionString: `postgres://checker@127.0.0.1:${port}/pgbouncer` });
+        const answered = await probe.connect().then(() => true, () => false);
+        await probe.end().catch(() => {});
+        if (answered) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return async () => {
+        child.kill('SIGTERM');
+        await exited;
+      };
+    };
+    const checkPooler = async () => {
+      const { ctx, close } = await openCheckContext({ labDir, historyFile: noHistory, pooler: `postgres://checker@127.0.0.1:${port}/pgbouncer` });
+      try {
+        return (await runChecks(CHECKS.filter((c) => c.id === 'pooler'), ctx))[0]!;
+      } finally {
+        await close();
+      }
+    };
+    let stop = await start('transaction');
+    try {
+      expect(await checkPooler()).toMatchObject({ status: 'pass', found: 'PgBouncer answers; pool_mode = transaction' });
+    } finally {
+      await stop();
+    }
+    stop = await start('session');
+    try {
+      expect(await checkPooler()).toMatchObject({ status: 'fail', found: 'pool_mode = session', fix: expect.stringMatching(/pool_mode = transaction in pgbouncer.ini/) });
+    } finally {
+      await stop();
+    }
+    const gone = await checkPooler();
+    expect(gone.status).toBe('fail');
+    expect(gone.found).toMatch(/the pooler's admin console did not answer: .*ECONNREFUSED/);
   }, 60_000);
 
   describe('--url as another role', () => {
