@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { isServerError } from '../core/errors.ts';
+import { BugError, isServerError } from '../core/errors.ts';
 import { CheckSkipped } from './check.ts';
 import type { CheckedSystem } from './system.ts';
 
@@ -51,7 +51,8 @@ export interface CheckContext {
 
 /**
  * Read-only connections to the databases of one server, opened on first
- * use and kept until `close`: every session runs with
+ * use and kept until `close`: only queries (SELECT, WITH, SHOW) are sent,
+ * and every session runs with
  * `default_transaction_read_only = on`, under the application name
  * `pgdrill check`, with a 5 s connect and 15 s query timeout. A database
  * the role may not connect to, or that does not exist, is a `CheckSkipped`
@@ -66,6 +67,8 @@ export class CheckConnections {
   ) {}
 
   async query(database: string | null, sql: string, params?: unknown[]): Promise<Array<Record<string, unknown>>> {
+    // A read-only session refuses writes, but not everything (ALTER SYSTEM, for one): checks may only ask.
+    if (!/^\s*(SELECT|WITH|SHOW)\b/i.test(sql)) throw new BugError(`a check ran a statement that is not a query: ${sql.trim().split('\n')[0]}`);
     const db = database ?? this.defaultDatabase;
     const client = await this.client(db);
     return (await client.query(sql, params)).rows as Array<Record<string, unknown>>;

@@ -10,6 +10,8 @@ import { runChecks } from '../../src/checks/run-checks.ts';
 import { scenarioIds } from '../../src/engine/catalog.ts';
 import { freePort } from '../../src/lab/free-port.ts';
 import { Lab } from '../../src/lab/lab.ts';
+import { runAsServer } from '../../src/lab/server-process.ts';
+import { resolveServerUser } from '../../src/lab/server-user.ts';
 import { findOnPath } from '../../src/util/find-on-path.ts';
 import { runCli } from '../helpers/run-cli.ts';
 import { removeTempDirs, tempDir } from '../helpers/test-lab.ts';
@@ -27,12 +29,23 @@ describe('pgdrill check on the lab', () => {
   let lab: Lab;
   let noHistory = '';
   let secrets: string[] = [];
+  let beforeSsl: CheckResult | undefined;
+  let pidBeforeSsl: number | undefined;
 
   beforeAll(async () => {
     root = tempDir('check');
     labDir = path.join(root, 'lab');
     noHistory = path.join(root, 'no-history.jsonl');
     lab = new Lab({ labDir });
+    // First without SSL, as `lab up` makes it: the ssl check must fail there; then --ssl on the running lab restarts it with SSL.
+    await lab.up('persistent');
+    pidBeforeSsl = lab.postmasterPid();
+    const { ctx, close } = await openCheckContext({ labDir, historyFile: noHistory });
+    try {
+      beforeSsl = (await runChecks(CHECKS.filter((c) => c.id === 'ssl'), ctx))[0];
+    } finally {
+      await close();
+    }
     await lab.up('persistent', { ssl: true });
     const state = JSON.parse(readFileSync(path.join(labDir, 'lab.json'), 'utf8')) as { superuserPassword: string; servicePasswords: Record<string, string> };
     secrets = [state.superuserPassword, ...Object.values(state.servicePasswords)];
@@ -119,6 +132,65 @@ describe('pgdrill check on the lab', () => {
     expect(md).toMatch(/\| least-privilege \| ✅ pass \|/);
 
     for (const text of [r.stdout, r.stderr, readFileSync(json, 'utf8'), xml, md]) for (const secret of secrets) expect(text).not.toContain(secret);
+  }, 120_000);
+
+  it('a lab without --ssl fails the ssl check, naming lab up --ssl; --ssl on the running lab restarts it with SSL', async () => {
+    expect(beforeSsl).toMatchObject({ status: 'fail', found: 'ssl = off: connections are not encrypted', fix: expect.stringMatching(/on the lab: pgdrill lab up --ssl$/) });
+    expect(pidBeforeSsl).toBeDefined();
+    expect(lab.postmasterPid()).not.toBe(pidBeforeSsl);
+    expect(lab.ssl).toBe(true);
+  });
+
+  it('never changes anything: every session the checks open is read-only', async () => {
+    const { ctx, close } = await openCheckContext({ labDir, historyFile: noHistory });
+    try {
+      // The session refuses writes even when a statement reaches it inside a query...
+      await expect(ctx.query('payments_db', 'WITH x AS (INSERT INTO payments (user_id, amount, currency, status) VALUES (gen_random_uuid(), 1, $$USD$$, $$pending$$) RETURNING id) SELECT * FROM x')).rejects.toThrow(/cannot execute SELECT in a read-only transaction/);
+      // ...and anything but a query (ALTER SYSTEM is not stopped by read-only sessions) never leaves pgdrill.
+      await expect(ctx.query(null, "ALTER SYSTEM SET work_mem = '8MB'")).rejects.toThrow(/a check ran a statement that is not a query/);
+      await expect(ctx.query('payments_db', 'CREATE TABLE written_by_check (id int)')).rejects.toThrow(/not a query/);
+      expect(await lab.query('postgres', "SELECT setting FROM pg_file_settings WHERE name = 'work_mem'")).toEqual([]);
+      expect((await ctx.query(null, "SELECT application_name FROM pg_stat_activity WHERE pid = pg_backend_pid()"))[0]?.application_name).toBe('pgdrill check');
+    } finally {
+      await close();
+    }
+  });
+
+  it('connections held up to the alert line: connection-headroom fails, and passes again once they are closed', async () => {
+    const clients: pg.Client[] = [];
+    try {
+      // 75 idle sessions, plus the check's own few, cross 80% of the 97 usable connections.
+      for (let i = 0; i < 75; i++) {
+        const c = new pg.Client({ connectionString: lab.adminUrl('postgres'), application_name: 'check-test-hog' });
+        c.on('error', () => {});
+        clients.push(c);
+      }
+      await Promise.all(clients.map((c) => c.connect()));
+      const results = await checkAll();
+      expect(flagged(results)).toEqual(['connection-headroom']);
+      expect(byIdOf(results)('connection-headroom').found).toMatch(/^(7[7-9]|8\d) of 97 usable connections in use/);
+    } finally {
+      await Promise.all(clients.map((c) => c.end().catch(() => {})));
+    }
+    expect(flagged(await checkUntil((rs) => flagged(rs).length === 0))).toEqual([]);
+  }, 60_000);
+
+  it('data checksums turned off (pg_checksums --disable on the stopped lab): data-checksums fails; turned on again, it passes', async () => {
+    const user = resolveServerUser();
+    const pgChecksums = lab.pg().bin('pg_checksums');
+    await lab.down();
+    await runAsServer(user, pgChecksums, ['--disable', '-D', lab.paths.dataDir]);
+    try {
+      await lab.up('persistent');
+      const results = await checkAll();
+      expect(flagged(results)).toEqual(['data-checksums']);
+      expect(byIdOf(results)('data-checksums').fix).toMatch(/pg_checksums --enable/);
+    } finally {
+      await lab.down();
+      await runAsServer(user, pgChecksums, ['--enable', '-D', lab.paths.dataDir]);
+      await lab.up('persistent');
+    }
+    expect(flagged(await checkAll())).toEqual([]);
   }, 120_000);
 
   it('the lab with --ssl: the service roles are refused without SSL and accepted with it', async () => {
