@@ -16,7 +16,7 @@ export interface ArchiveFailureFacts {
   waiting: number | null;
 }
 
-/** Index of a WAL segment name on its timeline (16 MB segments: 2^32 / 2^24 = 256 per log id). */
+/** Index of a WAL segment name on its timeline (`perId` segments per log id: 256 for 16 MB segments). */
 function segmentIndex(name: string, segmentsPerId: number): number {
   return parseInt(name.slice(8, 16), 16) * segmentsPerId + parseInt(name.slice(16, 24), 16);
 }
@@ -45,10 +45,11 @@ export const archiveFailuresCheck = defineCheck<ArchiveFailureFacts>({
     const lastArchived = (row?.last_archived_wal as string | null) ?? null;
     const current = (row?.current_wal as string | null) ?? null;
     const perId = Math.floor(2 ** 32 / Number(row?.segment_size ?? 16 * 1024 * 1024));
+    // Unknown on a standby, before the first archive, or across a timeline switch.
     let waiting: number | null = null;
-    const isSegment = (n: string | null) => n !== null && /^[0-9A-F]{24}$/.test(n);
-    if (current && isSegment(lastArchived) && lastArchived!.slice(0, 8) === current.slice(0, 8)) waiting = Math.max(0, segmentIndex(current, perId) - segmentIndex(lastArchived!, perId) - 1);
-    else if (current && lastArchived === null) waiting = null;
+    if (current && lastArchived && /^[0-9A-F]{24}$/.test(lastArchived) && lastArchived.slice(0, 8) === current.slice(0, 8)) {
+      waiting = Math.max(0, segmentIndex(current, perId) - segmentIndex(lastArchived, perId) - 1);
+    }
     return {
       archiveMode: String(row?.archive_mode),
       failedCount: Number(row?.failed_count ?? 0),

@@ -42,6 +42,8 @@ export interface LabStatus {
   logFile: string | undefined;
   owner: LabOwner | null;
   pgMajor: number | undefined;
+  /** Brought up with `--ssl`: ssl on, service roles must use it. */
+  ssl: boolean;
   /** WAL segments in the archive. */
   archivedWalFiles: number;
   /** The primary's archiver (pg_stat_archiver, files waiting), when it runs; `problem` says what is wrong in plain words. */
@@ -342,7 +344,7 @@ export class Lab implements Target {
   async status(): Promise<LabStatus> {
     const s = this.state;
     if (!s) {
-      return { labDir: this.labDir, exists: false, running: false, pid: undefined, port: undefined, dataDir: undefined, archiveDir: undefined, logFile: undefined, owner: null, pgMajor: undefined, archivedWalFiles: 0, archiver: null, connections: {}, replica: null, scratchClusters: [] };
+      return { labDir: this.labDir, exists: false, running: false, pid: undefined, port: undefined, dataDir: undefined, archiveDir: undefined, logFile: undefined, owner: null, pgMajor: undefined, ssl: false, archivedWalFiles: 0, archiver: null, connections: {}, replica: null, scratchClusters: [] };
     }
     this.user = resolveServerUser(this.env);
     const running = await this.isRunning();
@@ -363,7 +365,7 @@ export class Lab implements Target {
     }
     const replica = s.replica ? await this.replicaStatus(running) : null;
     const archiver = running ? await this.archiverHealth() : null;
-    return { labDir: this.labDir, exists: true, running, pid: running ? this.postmasterPid() : undefined, port: s.port, dataDir: p.dataDir, archiveDir: p.archiveDir, logFile: p.logFile, owner: s.owner, pgMajor: s.pgMajor, archivedWalFiles, archiver, connections, replica, scratchClusters: this.scratchClusters() };
+    return { labDir: this.labDir, exists: true, running, pid: running ? this.postmasterPid() : undefined, port: s.port, dataDir: p.dataDir, archiveDir: p.archiveDir, logFile: p.logFile, owner: s.owner, pgMajor: s.pgMajor, ssl: s.ssl === true, archivedWalFiles, archiver, connections, replica, scratchClusters: this.scratchClusters() };
   }
 
   /** Where scratch and side clusters live: beside the data directory, owned by the server user. */

@@ -139,6 +139,8 @@ describe('pgdrill check on the lab', () => {
     expect(pidBeforeSsl).toBeDefined();
     expect(lab.postmasterPid()).not.toBe(pidBeforeSsl);
     expect(lab.ssl).toBe(true);
+    const status = await runCli(['lab', 'status', '--lab-dir', labDir], {}, root);
+    expect(status.stdout).toMatch(/^PostgreSQL {6}\d+ on 127\.0\.0\.1:\d+, SSL on \(self-signed; the service roles must use it\)$/m);
   });
 
   it('never changes anything: every session the checks open is read-only', async () => {

@@ -43,7 +43,7 @@ export function registerLab(program: Command): void {
       }
       say(`lab directory   ${s.labDir}`);
       say(`state           ${s.running ? `running (pid ${s.pid})` : 'stopped'}${s.owner ? `, started by ${s.owner.mode === 'persistent' ? '`lab up`' : `a drill (pid ${s.owner.pid})`}` : ''}`);
-      say(`PostgreSQL      ${s.pgMajor} on 127.0.0.1:${s.port}`);
+      say(`PostgreSQL      ${s.pgMajor} on 127.0.0.1:${s.port}${s.ssl ? ', SSL on (self-signed; the service roles must use it)' : ''}`);
       say(`data directory  ${s.dataDir}`);
       say(`WAL archive     ${s.archiveDir} (${s.archivedWalFiles} segments)`);
       const a = s.archiver;
