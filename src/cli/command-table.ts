@@ -26,6 +26,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'guide', summary: 'walk an operator through a recovery runbook, step by step, timed and journaled', load: async () => (await import('./commands/guide.ts')).registerGuide },
   { name: 'report', summary: 'write the incident timeline of a guided session (its journal) as Markdown, for a postmortem', load: async () => (await import('./commands/report.ts')).registerReport },
   { name: 'backup', summary: 'take backups (base backup + dumps), list, prune, and verify them by a real restore', load: async () => (await import('./commands/backup.ts')).registerBackup },
+  { name: 'check', summary: "audit a server against the seed's pre-production checklist (read-only): one line per check, pass/warn/fail/skip with the fix", load: async () => (await import('./commands/check.ts')).registerCheck },
   { name: 'restore', summary: 'point-in-time recovery of the lab into a side cluster (newest usable base backup + archived WAL), then copy one table back or switch the lab to it', load: async () => (await import('./commands/restore.ts')).registerRestore },
 ];
 

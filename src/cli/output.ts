@@ -1,4 +1,5 @@
-import { BugError, describeError, isHarnessBug } from '../core/errors.ts';
+import { appendFileSync } from 'node:fs';
+import { BugError, UserError, describeError, isHarnessBug } from '../core/errors.ts';
 import { redact } from '../util/redact.ts';
 
 /** Writes one line to stdout, secrets redacted. */
@@ -54,5 +55,16 @@ export function reportFailure(error: unknown): void {
     warn(`pgdrill: ${describeError(error)}`);
   } else {
     warn(`pgdrill: unexpected error (a bug in pgdrill, please report it): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  }
+}
+
+/** Appends Markdown to the GitHub Actions job summary when $GITHUB_STEP_SUMMARY is set (a file that cannot be written is a `UserError`). */
+export function appendStepSummary(markdown: () => string): void {
+  const summary = process.env.GITHUB_STEP_SUMMARY;
+  if (!summary) return;
+  try {
+    appendFileSync(summary, markdown());
+  } catch (error) {
+    throw new UserError(`Could not append to $GITHUB_STEP_SUMMARY (${summary}): ${(error as Error).message}.`);
   }
 }

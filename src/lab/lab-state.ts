@@ -35,6 +35,8 @@ const LabStateSchema = z.object({
   createdAt: z.string(),
   /** The streaming replica beside the primary (data in `<serverRoot>/replica`), absent when none. */
   replica: ReplicaSchema.nullable().optional(),
+  /** `lab up --ssl`: the server has a self-signed certificate, ssl = on, and rejects non-SSL TCP connections of the service roles. */
+  ssl: z.boolean().optional(),
 });
 
 /**

@@ -18,6 +18,7 @@ import { runAsServer } from './server-process.ts';
 import { LAB_DIR_ROLE } from './lab-dir.ts';
 import { checkDirPath, ensureDir } from '../util/safe-dir.ts';
 import { resolveServerUser, type ServerUser } from './server-user.ts';
+import { createLabCertificate, ensureSslHba, labSslSettings } from './lab-ssl.ts';
 import { ARCHIVER_HEALTH_SQL, archiveCommand, archiverHealthFromRow, installArchiveScript, type ArchiverHealth } from './wal-archiver.ts';
 import { confLines } from './conf-file.ts';
 
@@ -42,6 +43,8 @@ export interface LabStatus {
   logFile: string | undefined;
   owner: LabOwner | null;
   pgMajor: number | undefined;
+  /** Brought up with `--ssl`: ssl on, service roles must use it. */
+  ssl: boolean;
   /** WAL segments in the archive. */
   archivedWalFiles: number;
   /** The primary's archiver (pg_stat_archiver, files waiting), when it runs; `problem` says what is wrong in plain words. */
@@ -107,6 +110,9 @@ export interface ReplicaStatus {
 export const REPLICA_APPLICATION_NAME = 'pgdrill_replica';
 
 const HOST = '127.0.0.1';
+
+/** The service roles a lab with SSL requires it of. */
+const SERVICE_ROLES = Object.values(SERVICE_DATABASES).map((d) => d.role);
 
 
 /**
@@ -177,7 +183,8 @@ export class Lab implements Target {
     const password = s.servicePasswords[role];
     if (!password) throw new UserError(`The lab has no password recorded for role ${role}.`, 'Recreate the lab with `pgdrill lab down --purge` then `pgdrill lab up`.');
     const at = via ?? { host: HOST, port: s.port };
-    return `postgres://${role}:${encodeURIComponent(password)}@${at.host}:${at.port}/${database}`;
+    // A lab with SSL rejects the service roles without it; the certificate is self-signed, so it is not verified.
+    return `postgres://${role}:${encodeURIComponent(password)}@${at.host}:${at.port}/${database}${s.ssl ? '?sslmode=no-verify' : ''}`;
   }
 
   /** The generated password of each service role (secret: never print). */
@@ -189,6 +196,11 @@ export class Lab implements Target {
   clientEnv(): NodeJS.ProcessEnv {
     const s = this.requireState();
     return { ...this.env, PGHOST: HOST, PGPORT: String(s.port), PGUSER: s.superuser, PGPASSWORD: s.superuserPassword, PGDATABASE: 'postgres', PGCONNECT_TIMEOUT: '5' };
+  }
+
+  /** Whether the lab was brought up with `--ssl` (ssl on, service roles rejected without SSL). */
+  get ssl(): boolean {
+    return this.state?.ssl === true;
   }
 
   /** The recorded owner of the running server, if any. */
@@ -205,7 +217,7 @@ export class Lab implements Target {
    * server: `persistent` for `lab up`, `ephemeral` for a drill that will
    * stop it. Returns whether this call started the server (and the replica).
    */
-  async up(mode: LabOwner['mode'] = 'persistent', options: { replica?: boolean } = {}): Promise<{ started: boolean; replicaStarted: boolean }> {
+  async up(mode: LabOwner['mode'] = 'persistent', options: { replica?: boolean; ssl?: boolean } = {}): Promise<{ started: boolean; replicaStarted: boolean }> {
     const release = await this.lock();
     try {
       this.pg();
@@ -224,6 +236,17 @@ export class Lab implements Target {
           `Another pgdrill process (pid ${state.owner.pid}) is running a drill on the lab in ${this.labDir}.`,
           'Wait for it to finish, or give this run its own lab with --lab-dir.',
         );
+      }
+      if (options.ssl && !state.ssl) {
+        this.log('Making a self-signed certificate; from now on the service roles must connect with SSL.');
+        await createLabCertificate(state.serverRoot, (f) => this.chownToServer(f), this.env);
+        state.ssl = true;
+        writeLabState(state);
+        if (running) {
+          this.log('Restarting PostgreSQL to turn SSL on.');
+          await this.stopServer();
+          running = false;
+        }
       }
       let started = false;
       if (!running) {
@@ -318,7 +341,7 @@ export class Lab implements Target {
   async status(): Promise<LabStatus> {
     const s = this.state;
     if (!s) {
-      return { labDir: this.labDir, exists: false, running: false, pid: undefined, port: undefined, dataDir: undefined, archiveDir: undefined, logFile: undefined, owner: null, pgMajor: undefined, archivedWalFiles: 0, archiver: null, connections: {}, replica: null, scratchClusters: [] };
+      return { labDir: this.labDir, exists: false, running: false, pid: undefined, port: undefined, dataDir: undefined, archiveDir: undefined, logFile: undefined, owner: null, pgMajor: undefined, ssl: false, archivedWalFiles: 0, archiver: null, connections: {}, replica: null, scratchClusters: [] };
     }
     this.user = resolveServerUser(this.env);
     const running = await this.isRunning();
@@ -336,7 +359,7 @@ export class Lab implements Target {
     }
     const replica = s.replica ? await this.replicaStatus(running) : null;
     const archiver = running ? await this.archiverHealth() : null;
-    return { labDir: this.labDir, exists: true, running, pid: running ? this.postmasterPid() : undefined, port: s.port, dataDir: p.dataDir, archiveDir: p.archiveDir, logFile: p.logFile, owner: s.owner, pgMajor: s.pgMajor, archivedWalFiles, archiver, connections, replica, scratchClusters: this.scratchClusters() };
+    return { labDir: this.labDir, exists: true, running, pid: running ? this.postmasterPid() : undefined, port: s.port, dataDir: p.dataDir, archiveDir: p.archiveDir, logFile: p.logFile, owner: s.owner, pgMajor: s.pgMajor, ssl: s.ssl === true, archivedWalFiles, archiver, connections, replica, scratchClusters: this.scratchClusters() };
   }
 
   /** Where scratch and side clusters live: beside the data directory, owned by the server user. */
@@ -757,6 +780,9 @@ export class Lab implements Target {
       hot_standby: 'on',
       log_line_prefix: '%m [%p] %q%u@%d ',
       log_min_messages: 'warning',
+      // The seed's slow-query threshold (section 7).
+      log_min_duration_statement: '1s',
+      ...(this.requireState().ssl ? labSslSettings(this.requireState().serverRoot) : {}),
     };
   }
 
@@ -774,6 +800,7 @@ export class Lab implements Target {
 
   private writeServerConfig(extra: Record<string, string | number> = {}): void {
     installArchiveScript(this.requireState().serverRoot, (t) => this.chownToServer(t));
+    if (this.requireState().ssl) ensureSslHba(this.paths.dataDir, SERVICE_ROLES);
     this.writeConfigFile(this.paths.dataDir, { ...this.serverSettings(this.requireState().port), ...extra });
   }
 
@@ -782,6 +809,7 @@ export class Lab implements Target {
     const r = this.requireReplica();
     const rp = this.replicaPaths;
     installArchiveScript(s.serverRoot, (t) => this.chownToServer(t));
+    if (s.ssl) ensureSslHba(rp.dataDir, SERVICE_ROLES);
     this.writeConfigFile(rp.dataDir, {
       ...this.serverSettings(r.port),
       primary_conninfo: `host=${HOST} port=${s.port} user=${s.superuser} passfile=${rp.passFile} application_name=${REPLICA_APPLICATION_NAME} connect_timeout=5`,

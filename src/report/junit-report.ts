@@ -3,7 +3,8 @@ import type { DrillResult } from '../core/result.ts';
 import { redact } from '../util/redact.ts';
 import { formatDuration, formatObjective } from './format.ts';
 
-function xml(text: string): string {
+/** Text made safe for an XML attribute or element (secrets redacted, markup escaped, characters XML 1.0 cannot carry removed). */
+export function xml(text: string): string {
   return redact(text)
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')

@@ -117,6 +117,17 @@ const rows: Record<string, Row> = {
   'lab status: corrupt lab state': { args: () => ['lab', 'status', '--lab-dir', D('lab-corrupt')], says: /lab state file \S*lab-corrupt\/lab\.json is not one this pgdrill understands \(not JSON/ },
   'lab down: lab directory under a file': { args: () => ['lab', 'down', '--lab-dir', D('afile/lab')], says: /lab directory \S*afile\/lab cannot be created: \S*afile is a file/ },
 
+  // check
+  'check: unknown check or group': { args: () => ['check', '--only', 'security,nonsense', '--lab-dir', D('no-lab-here')], says: /--only names no check or group "nonsense"/ },
+  'check: empty --only': { args: () => ['check', '--only', ',', '--lab-dir', D('no-lab-here')], says: /--only names no check/ },
+  'check: bad --fail-on': { args: () => ['check', '--fail-on', 'never'], says: /--fail-on <level>' argument 'never' is invalid/ },
+  'check: lab not running': { args: () => ['check', '--lab-dir', D('no-lab-here')], says: /lab in \S*no-lab-here is not running: pgdrill check reads a running server and never starts one/ },
+  'check: not a URL': { args: () => ['check', '--url', 'not-a-url'], says: /--url value is not a connection URL/ },
+  'check: unreachable URL': { args: () => ['check', '--url', UNREACHABLE], says: /Could not connect to 127\.0\.0\.1:1 to check it/ },
+  'check: --url and --lab-dir': { args: () => ['check', '--url', UNREACHABLE, '--lab-dir', D('no-lab-here')], says: /--url and --lab-dir name two different servers/ },
+  'check: --json is a directory': { args: () => ['check', '--json', D('adir'), '--lab-dir', D('no-lab-here')], says: /--json \S*adir is a directory, not a file/ },
+  'check: --pooler not a URL': { args: () => ['check', '--pooler', 'pgbouncer', '--url', UNREACHABLE], says: /--pooler value is not a connection URL/ },
+
   // list
   'list: unexpected argument': { args: () => ['list', 'extra'], says: /too many arguments for 'list'/ },
 

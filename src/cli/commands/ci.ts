@@ -1,7 +1,5 @@
-import { appendFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { defaultConfigFile, loadConfig, type PgdrillConfig } from '../../config/config.ts';
-import { UserError } from '../../core/errors.ts';
 import { scenarioIds } from '../../engine/catalog.ts';
 import { writeHtmlReport } from '../../report/html-report.ts';
 import { writeJsonReport } from '../../report/json-report.ts';
@@ -14,7 +12,7 @@ import { runSuite } from '../../suite/run-suite.ts';
 import { selectScenarios } from '../../suite/select-scenarios.ts';
 import { progressLine, suiteExitCode, suiteWorkDir } from '../../suite/suite-output.ts';
 import { checkOutputFile } from '../../util/safe-dir.ts';
-import { say, warn } from '../output.ts';
+import { appendStepSummary, say, warn } from '../output.ts';
 import { commandSummary } from '../command-table.ts';
 
 interface CiFlags {
@@ -66,14 +64,7 @@ export function registerCi(program: Command, setExit: (code: number) => void): v
       if (flags.junit) writeJunitReport(flags.junit, results, regressions);
       if (flags.html) writeHtmlReport(flags.html, records);
       if (flags.history !== false) appendHistory(typeof flags.history === 'string' ? flags.history : defaultHistoryFile(), results);
-      const summary = process.env.GITHUB_STEP_SUMMARY;
-      if (summary) {
-        try {
-          appendFileSync(summary, renderMarkdownSummary(results, [...regressions].map(([s, g]) => `${s}: ${g}`)));
-        } catch (error) {
-          throw new UserError(`Could not append to $GITHUB_STEP_SUMMARY (${summary}): ${(error as Error).message}.`);
-        }
-      }
+      appendStepSummary(() => renderMarkdownSummary(results, [...regressions].map(([s, g]) => `${s}: ${g}`)));
       setExit(suiteExitCode(results, regressions.size > 0));
     });
 }

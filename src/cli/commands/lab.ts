@@ -14,10 +14,11 @@ export function registerLab(program: Command): void {
     .description('create (first time) and start the lab; idempotent')
     .option(...labDirOption)
     .option('--replica', 'also run a streaming replica (hot standby) beside the primary, on its own port')
-    .action(async (flags: { labDir?: string; replica?: boolean }) => {
+    .option('--ssl', 'turn SSL on with a self-signed certificate (made with openssl) and reject non-SSL TCP connections of the service roles; stays on until --purge')
+    .action(async (flags: { labDir?: string; replica?: boolean; ssl?: boolean }) => {
       const l = new Lab({ labDir: flags.labDir, log: (line) => warn(`· ${line}`) });
-      const { started, replicaStarted } = await l.up('persistent', { replica: flags.replica });
-      say(`${started ? 'Lab is up' : 'Lab was already up'}: PostgreSQL ${l.pg().major} on ${l.endpoint.host}:${l.endpoint.port}, lab directory ${l.labDir}.`);
+      const { started, replicaStarted } = await l.up('persistent', { replica: flags.replica, ssl: flags.ssl });
+      say(`${started ? 'Lab is up' : 'Lab was already up'}: PostgreSQL ${l.pg().major} on ${l.endpoint.host}:${l.endpoint.port}${l.ssl ? ' with SSL (self-signed; service roles must use it)' : ''}, lab directory ${l.labDir}.`);
       const r = l.replica;
       if (r) say(`${replicaStarted ? 'Replica is up' : 'Replica was already up'}: streaming hot standby on ${l.replicaEndpoint.host}:${r.port}, data directory ${r.dataDir}.`);
       say(`Databases: auth_db, payments_db, admin_db, profile_db. Superuser connection: ${l.adminUrl('postgres')}`);
@@ -43,7 +44,7 @@ export function registerLab(program: Command): void {
       }
       say(`lab directory   ${s.labDir}`);
       say(`state           ${s.running ? `running (pid ${s.pid})` : 'stopped'}${s.owner ? `, started by ${s.owner.mode === 'persistent' ? '`lab up`' : `a drill (pid ${s.owner.pid})`}` : ''}`);
-      say(`PostgreSQL      ${s.pgMajor} on 127.0.0.1:${s.port}`);
+      say(`PostgreSQL      ${s.pgMajor} on 127.0.0.1:${s.port}${s.ssl ? ', SSL on (self-signed; the service roles must use it)' : ''}`);
       say(`data directory  ${s.dataDir}`);
       say(`WAL archive     ${s.archiveDir} (${s.archivedWalFiles} segments)`);
       const a = s.archiver;
