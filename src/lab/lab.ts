@@ -219,6 +219,8 @@ export class Lab implements Target {
     try {
       this.pg();
       this.user = resolveServerUser(this.env);
+      // A missing PgBouncer is a clear error before anything starts, not half a lab.
+      if (options.pooler && !this.state?.pooler) findPgBouncer(this.env);
       if (!this.state) await this.create();
       const state = this.requireState();
       let running = await this.isRunning();
@@ -261,8 +263,6 @@ export class Lab implements Target {
         replicaStarted = true;
       }
       if (options.pooler && !state.pooler) {
-        // Findable before anything is written: a missing PgBouncer is a clear error, not half a pooler.
-        findPgBouncer(this.env);
         state.pooler = { port: await freePort(HOST), upstream: { host: HOST, port: state.port }, createdAt: new Date().toISOString() };
         writeLabState(state);
       }

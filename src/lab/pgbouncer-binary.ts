@@ -19,15 +19,15 @@ function executable(file: string): boolean {
  * executable), else `pgbouncer` on PATH, else the usual package locations.
  * Absent, a `UserError` names the package to install.
  */
-export function findPgBouncer(env: NodeJS.ProcessEnv = process.env): string {
+export function findPgBouncer(env: NodeJS.ProcessEnv = process.env, usualPaths: readonly string[] = USUAL_PATHS): string {
   if (env.PGBOUNCER_BIN) {
     if (executable(env.PGBOUNCER_BIN)) return env.PGBOUNCER_BIN;
     throw new UserError(`PGBOUNCER_BIN is set to ${env.PGBOUNCER_BIN}, which is not an executable file.`, 'Point PGBOUNCER_BIN at the pgbouncer program, or unset it to find pgbouncer on PATH.');
   }
-  const found = findOnPath('pgbouncer', env) ?? USUAL_PATHS.find(executable);
+  const found = findOnPath('pgbouncer', env) ?? usualPaths.find(executable);
   if (found) return found;
   throw new UserError(
-    `PgBouncer is not installed: no pgbouncer on PATH, PGBOUNCER_BIN is not set, and none of ${USUAL_PATHS.join(', ')} exists. \`--pooler\` runs the real PgBouncer.`,
+    `PgBouncer is not installed: no pgbouncer on PATH, PGBOUNCER_BIN is not set, and none of ${usualPaths.join(', ')} exists. \`--pooler\` runs the real PgBouncer.`,
     'Install the pgbouncer package (Debian/Ubuntu: `apt-get install pgbouncer`, then `systemctl disable --now pgbouncer` so only the lab runs one; macOS: `brew install pgbouncer`), or set PGBOUNCER_BIN to its path.',
   );
 }
