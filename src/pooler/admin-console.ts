@@ -71,10 +71,10 @@ export function urlPoolerConsole(raw: string): PoolerConsole {
   try {
     url = new URL(raw);
   } catch {
-    throw new UserError('The --pooler-url value is not a connection URL.', 'Write it as postgres://user:password@host:6432/pgbouncer (the PgBouncer admin console).');
+    throw new UserError('The --pooler-url value is not a connection URL.', 'Write it as postgres://admin@host:6432/pgbouncer (the PgBouncer admin console; the password in the URL or PGPASSWORD).');
   }
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
-    throw new UserError(`The --pooler-url value uses "${url.protocol}", not postgres:.`, 'Write it as postgres://user:password@host:6432/pgbouncer.');
+    throw new UserError(`The --pooler-url value uses "${url.protocol}", not postgres:.`, 'Write it as postgres://admin@host:6432/pgbouncer.');
   }
   if (url.password) {
     registerSecret(url.password);
