@@ -29,6 +29,10 @@ export const BENCHMARKS: Readonly<Record<string, BenchmarkEntry>> = {
     description: 'a real drill of --minutes N (default 2) at --rate R (default 1000): peak RSS, analysis time, report sizes, extrapolated to 30 min at 1000/s (targets: < 500 MB, < 5 s)',
     run: async (args) => (await import('./long.ts')).runLongBenchmark(args),
   },
+  startup: {
+    description: 'how long `pgdrill --help` and `pgdrill list` take, compiled and from the sources (target: under 300 ms compiled)',
+    run: async (args) => (await import('./startup.ts')).runStartupBenchmark(args),
+  },
   suite: {
     description: 'how long `pgdrill drill --all` takes (target: under 3 minutes on 2 cores)',
     run: async (args) => (await import('./suite.ts')).runSuiteBenchmark(args),

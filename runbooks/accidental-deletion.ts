@@ -43,7 +43,7 @@ export default defineRunbook({
       title: 'Find the bad transaction in the archived WAL',
       why: 'Recovery must stop just before the transaction that did the damage, and no earlier: every transaction committed before it is kept. pg_waldump shows the heap DELETE records of the table (or the commit that dropped its storage) and the transaction id.',
       expect: 'One transaction id, its commit time, and how many rows it deleted.',
-      command: { kind: 'shell', text: `pg_waldump -p "$ARCHIVE" -r Heap -r Transaction FIRST_SEGMENT LAST_SEGMENT | grep -E 'DELETE .*rel 1663/<db oid>/<relfilenode of ${TABLE}>|COMMIT'` },
+      command: { kind: 'action', text: `pg_waldump over the WAL archive (-r Heap -r Transaction), looking for the DELETE records of ${TABLE}'s relfilenode (or the commit that dropped its storage) and the transaction that committed them` },
       timeoutMs: 120_000,
       async run(ctx) {
         const lab = requireLab(ctx, 'read the WAL archive');

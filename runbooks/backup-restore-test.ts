@@ -38,7 +38,7 @@ export default defineRunbook({
       title: 'Restore the newest backup into a scratch cluster and smoke-test it',
       why: 'Only a real restore proves a backup: the files match their checksums, the base backup and the WAL archive replay into a working server, the data is there (the seed’s smoke test: SELECT COUNT(*) FROM users), pg_amcheck finds no corruption, and every dump restores with the row counts it was taken with. The restore time is the backup’s RTO evidence.',
       expect: 'Every check passes and the restore (copy + WAL replay until writable) takes less than 30 minutes.',
-      command: { kind: 'shell', text: 'pgdrill backup verify  # restore into a scratch cluster, smoke checks, pg_amcheck, dumps, destroy' },
+      command: { kind: 'action', text: 'pgdrill backup verify: restore into a scratch cluster, smoke checks, pg_amcheck, dumps, destroy' },
       manual: 'Restore the latest snapshot to a staging instance (aws rds restore-db-instance-from-db-snapshot), run SELECT COUNT(*) FROM users; and your smoke tests against it, note how long the restore took, then delete the instance.',
       timeoutMs: RESTORE_TIME_OBJECTIVE_MS + 10 * 60_000,
       async run(ctx) {
@@ -61,7 +61,7 @@ export default defineRunbook({
       title: 'Confirm that the scratch cluster is gone',
       why: 'The restored copy holds production data and a port: a weekly test must leave nothing behind.',
       expect: 'No scratch cluster directory and no server left beside the lab.',
-      command: { kind: 'shell', text: 'ls <lab server root>/scratch' },
+      command: { kind: 'action', text: 'list <lab server root>/scratch: it must be empty' },
       manual: 'Check that the staging restore instance is deleted (aws rds describe-db-instances).',
       timeoutMs: 30_000,
       async verify(ctx) {

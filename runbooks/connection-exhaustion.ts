@@ -59,9 +59,6 @@ export default defineRunbook({
       // ALTER SYSTEM cannot run inside a transaction block: two statements, each on its own (as psql runs each -c).
       command: { kind: 'shell', text: `psql -d postgres ${SET_IDLE_TIMEOUT.map((sql) => `-c "${sql}"`).join(' ')}` },
       timeoutMs: 15_000,
-      async run(ctx) {
-        for (const sql of SET_IDLE_TIMEOUT) await ctx.sql('postgres', sql);
-      },
       async verify(ctx) {
         const [row] = await ctx.sql('postgres', "SELECT setting, unit, pending_restart FROM pg_settings WHERE name = 'idle_in_transaction_session_timeout'");
         return { ok: row?.setting === '30000', detail: `idle_in_transaction_session_timeout = ${row?.setting} ${row?.unit ?? ''}` };

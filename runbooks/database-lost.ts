@@ -23,7 +23,7 @@ export default defineRunbook({
       title: 'Confirm that the server and its data are gone',
       why: 'A restore replaces the data directory. Before that, be sure the server is not merely unreachable (then see the connection-loss runbook): a restore over a live cluster destroys everything written since the backup.',
       expect: 'pg_isready reports no response, and the data directory is missing or unusable.',
-      command: { kind: 'shell', text: 'pg_isready -h "$PGHOST" -p "$PGPORT" -t 3; ls "$PGDATA"' },
+      command: { kind: 'action', text: 'pg_isready against the server (it must not answer), then look for PG_VERSION in the data directory' },
       timeoutMs: 20_000,
       async run(ctx) {
         const lab = requireLab(ctx, 'inspect the data directory');

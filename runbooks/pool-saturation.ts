@@ -1,6 +1,6 @@
 import { defineRunbook } from '../src/core/runbook.ts';
 import { verifyServiceStep } from '../src/steps/common-steps.ts';
-import { consoleCommand, poolerOf, showPools, verifyPoolsStep } from '../src/steps/pooler-steps.ts';
+import { consoleAction, consolePsql, poolerOf, showPools, verifyPoolsStep } from '../src/steps/pooler-steps.ts';
 
 /** How long a transaction must have sat idle before the runbook calls it a holder (the service's own transactions last milliseconds). */
 const IDLE_HOLDER = "now() - state_change > interval '3 seconds'";
@@ -33,8 +33,8 @@ export default defineRunbook({
       title: 'Read the pools: who waits, how long',
       why: 'cl_waiting counts clients that sent a query and have no server connection; maxwait is how long the oldest has waited. sv_active at the pool size with nothing idle means the pool is fully lent out.',
       expect: 'A pool with cl_waiting above 0, sv_active at its pool size, sv_idle 0, maxwait climbing.',
-      command: { kind: 'shell', text: consoleCommand('SHOW POOLS') },
-      manual: `On the PgBouncer host: ${consoleCommand('SHOW POOLS')}.`,
+      command: consoleAction('SHOW POOLS'),
+      manual: `On the PgBouncer host: ${consolePsql('SHOW POOLS')}.`,
       timeoutMs: 15_000,
       async run(ctx) {
         await showPools(ctx);
@@ -45,8 +45,8 @@ export default defineRunbook({
       title: 'See which clients hold server connections',
       why: "SHOW CLIENTS lists every client with its state: those 'active' with a server linked hold a connection of the pool; their application_name and address name the program that holds it.",
       expect: 'As many linked clients as the pool size, most of them from one application.',
-      command: { kind: 'shell', text: consoleCommand('SHOW CLIENTS') },
-      manual: `On the PgBouncer host: ${consoleCommand('SHOW CLIENTS')}; look at the clients whose link column is set.`,
+      command: consoleAction('SHOW CLIENTS'),
+      manual: `On the PgBouncer host: ${consolePsql('SHOW CLIENTS')}; look at the clients whose link column is set.`,
       timeoutMs: 15_000,
       async run(ctx) {
         const rows = await poolerOf(ctx).admin('SHOW CLIENTS');
@@ -88,8 +88,8 @@ export default defineRunbook({
       title: 'Resume any paused database',
       why: 'Someone may have sent PAUSE while investigating (or a failover script did and stopped halfway): a paused database holds every client. RESUME lets them through.',
       expect: 'No database is paused (RESUME sent for any that was).',
-      command: { kind: 'shell', text: `${consoleCommand('SHOW DATABASES')}   # then, for each database with paused = 1: ${consoleCommand('RESUME <database>')}` },
-      manual: `On the PgBouncer host: ${consoleCommand('SHOW DATABASES')}; for each paused one: ${consoleCommand('RESUME <database>')}.`,
+      command: consoleAction('SHOW DATABASES', 'then RESUME <database> for each database with paused = 1'),
+      manual: `On the PgBouncer host: ${consolePsql('SHOW DATABASES')}; for each paused one: ${consolePsql('RESUME <database>')}.`,
       timeoutMs: 15_000,
       async run(ctx) {
         const pooler = poolerOf(ctx);

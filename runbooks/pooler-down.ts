@@ -1,7 +1,7 @@
 import { defineRunbook, StepUnavailableError } from '../src/core/runbook.ts';
 import { errorMessage } from '../src/core/errors.ts';
 import { checkServerStep, verifyServiceStep } from '../src/steps/common-steps.ts';
-import { consoleCommand, poolerOf, verifyPoolsStep } from '../src/steps/pooler-steps.ts';
+import { consoleAction, consolePsql, poolerOf, verifyPoolsStep } from '../src/steps/pooler-steps.ts';
 
 /**
  * PgBouncer is down while PostgreSQL is fine: confirm the server is
@@ -20,8 +20,8 @@ export default defineRunbook({
       title: "Check that PgBouncer's admin console does not answer",
       why: 'The pooler is the part that failed when the server answers but the pooler does not. If the console answers, PgBouncer is running and the fault is elsewhere on the path (the network, a paused pool: see pool-saturation or connection-loss).',
       expect: 'The admin console refuses the connection (PgBouncer is not running).',
-      command: { kind: 'shell', text: consoleCommand('SHOW VERSION') },
-      manual: `On the PgBouncer host: ${consoleCommand('SHOW VERSION')}; \`systemctl status pgbouncer\` and its log tell why it stopped.`,
+      command: consoleAction('SHOW VERSION'),
+      manual: `On the PgBouncer host: ${consolePsql('SHOW VERSION')}; \`systemctl status pgbouncer\` and its log tell why it stopped.`,
       timeoutMs: 15_000,
       async run(ctx) {
         const pooler = poolerOf(ctx);
@@ -40,7 +40,7 @@ export default defineRunbook({
       title: 'Start PgBouncer again',
       why: 'PgBouncer keeps no state that must survive a crash: a new process with the same configuration takes the same address, and the services reconnect to it. Its server connections are opened again on demand.',
       expect: 'PgBouncer runs again (a new pid) and its admin console answers.',
-      command: { kind: 'shell', text: 'pgbouncer -d "$PGBOUNCER_INI"   # systemd: systemctl restart pgbouncer' },
+      command: { kind: 'action', text: 'start PgBouncer as a daemon with its configuration, as the account it runs as: pgbouncer -d <its pgbouncer.ini> (systemd: systemctl restart pgbouncer)' },
       manual: 'Restart it the way it is deployed: `systemctl restart pgbouncer`, or restart its container or pod. Read its log for the reason it died.',
       timeoutMs: 30_000,
       async run(ctx) {

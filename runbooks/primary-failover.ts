@@ -4,7 +4,6 @@ import type { Lab } from '../src/lab/lab.ts';
 import { requireLab } from '../src/restore/guard.ts';
 import { verifyServiceStep } from '../src/steps/common-steps.ts';
 import { repointServicePath } from '../src/steps/pooler-steps.ts';
-import { runCommand } from '../src/util/run-command.ts';
 
 /** The lab's replica, or a clear "not here" for a session that has none. */
 function replicaOf(ctx: StepContext): Lab {
@@ -42,26 +41,18 @@ export default defineRunbook({
       title: 'Confirm that the primary is down',
       why: 'Promotion is a one-way decision. If the primary is only unreachable from here (a network fault), promoting creates a second primary and the writes made on one of them are lost when they are reconciled.',
       expect: 'pg_isready reports no response from the primary.',
-      command: { kind: 'shell', text: 'pg_isready -h "$PGHOST" -p "$PGPORT" -t 3' },
-      timeoutMs: 20_000,
-      async run(ctx) {
-        const { host, port } = ctx.target.endpoint;
-        try {
-          await runCommand(ctx.pgBin('pg_isready'), ['-h', host, '-p', String(port), '-t', '3'], { env: ctx.target.clientEnv(), timeoutMs: 10_000 });
-        } catch (error) {
-          const code = (error as { exitCode?: number }).exitCode;
-          ctx.output(`primary ${host}:${port}: ${code === 2 ? 'no response' : `not accepting connections (pg_isready exit ${code ?? '?'})`}`);
-          return;
-        }
-        throw new Error(`the primary ${host}:${port} accepts connections: it is not down, do not promote the replica (see the connection-loss runbook)`);
+      command: {
+        kind: 'shell',
+        text: 'if pg_isready -h "$PGHOST" -p "$PGPORT" -t 3; then echo "the primary accepts connections: it is not down, do not promote the replica (see the connection-loss runbook)" >&2; exit 1; fi; echo "primary $PGHOST:$PGPORT: down"',
       },
+      timeoutMs: 20_000,
     },
     {
       id: 'check-replica',
       title: 'Check how far the replica has received and replayed',
       why: 'What the replica has received is what survives the failover; the rest of the primary\'s WAL is lost with it. The replica must be a standby that has applied everything it received, so the promotion does not wait on a backlog.',
       expect: 'pg_is_in_recovery() is true; the replayed position equals the received one; the last replayed transaction is seconds old at most.',
-      command: { kind: 'shell', text: 'psql -h "$REPLICA_HOST" -p "$REPLICA_PORT" -c "SELECT pg_is_in_recovery(), pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn(), pg_last_xact_replay_timestamp()"' },
+      command: { kind: 'action', text: 'On the replica: SELECT pg_is_in_recovery(), pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn(), pg_last_xact_replay_timestamp(); until nothing received is left to apply' },
       manual: 'On the standby: SELECT pg_is_in_recovery(), pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn(), now() - pg_last_xact_replay_timestamp(); (RDS: the ReplicaLag metric).',
       timeoutMs: 30_000,
       verifyIntervalMs: 100,
@@ -81,7 +72,7 @@ export default defineRunbook({
       title: 'Promote the replica',
       why: 'Promotion ends recovery: the replica stops following the dead primary, starts a new timeline and accepts writes. The old primary must never come back as a primary; it is rebuilt as a replica of the new one.',
       expect: 'pg_promote() returns true and pg_is_in_recovery() turns false.',
-      command: { kind: 'shell', text: 'psql -h "$REPLICA_HOST" -p "$REPLICA_PORT" -c "SELECT pg_promote(wait => true, wait_seconds => 60)"' },
+      command: { kind: 'action', text: 'On the replica: SELECT pg_promote(wait => true, wait_seconds => 60)' },
       manual: 'On the standby: SELECT pg_promote(); or pg_ctl promote -D <its data directory> (RDS: promote-read-replica, or a Multi-AZ reboot with failover).',
       destructive: { touches: 'the replica (it becomes the primary; the old primary must stay down)' },
       timeoutMs: 90_000,

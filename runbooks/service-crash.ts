@@ -16,7 +16,7 @@ export default defineRunbook({
       title: 'Check whether the service process is running',
       why: 'Connection refused at the service port means no process listens there: it crashed or was killed. Kubernetes shows it as CrashLoopBackOff or OOMKilled; systemd as failed.',
       expect: 'The service is not running.',
-      command: { kind: 'shell', text: 'kubectl get pods -l app=payments-service   # or: systemctl status payments-service' },
+      command: { kind: 'action', text: 'is the service process running? (the drill supervises it; in production: kubectl get pods, systemctl status)' },
       manual: 'Check the service instances: `kubectl get pods -l app=payments-service` (look for CrashLoopBackOff, OOMKilled) or `systemctl status payments-service`.',
       timeoutMs: 10_000,
       async run(ctx) {
@@ -30,7 +30,7 @@ export default defineRunbook({
       title: 'Restart the service',
       why: 'A crashed process does not come back by itself unless a supervisor restarts it. Restarting is safe for this service: every write it acknowledged was committed before the answer, so nothing acknowledged is lost.',
       expect: 'A new service process listens on the same address.',
-      command: { kind: 'shell', text: 'kubectl rollout restart deployment/payments-service   # or: systemctl restart payments-service' },
+      command: { kind: 'action', text: 'restart the service process (the drill supervises it; in production: kubectl rollout restart, systemctl restart)' },
       manual: 'Restart it: `kubectl rollout restart deployment/payments-service`, or `systemctl restart payments-service`.',
       destructive: { touches: 'the payments service process' },
       timeoutMs: 30_000,

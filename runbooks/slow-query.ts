@@ -94,7 +94,7 @@ export default defineRunbook({
       title: "Check that the service's retries carried requests through",
       why: 'The seed asks services to retry failed queries with exponential backoff. Its counters show whether requests that hit the slowness were retried and succeeded, or gave up.',
       expect: 'Retries happened during the incident; most retried requests recovered.',
-      command: { kind: 'shell', text: 'curl -fsS "$SERVICE_URL/stats"' },
+      command: { kind: 'action', text: 'GET $SERVICE_URL/stats: retries, recovered by retry, gave up' },
       manual: "Look at the service's retry metrics (retries, recovered by retry, gave up) for the incident window.",
       timeoutMs: 10_000,
       async run(ctx) {

@@ -33,7 +33,7 @@ export default defineRunbook({
       title: 'Confirm the corruption: checksum failures and pg_amcheck',
       why: 'The service sees errors; the server says why. pg_stat_database counts checksum failures, and pg_amcheck reads every page of the table: a page that fails its checksum is damaged on disk, not a bug in a query.',
       expect: 'Checksum failures in payments_db, and pg_amcheck naming the damaged block of payments.',
-      command: { kind: 'shell', text: `psql -c "SELECT checksum_failures, checksum_last_failure FROM pg_stat_database WHERE datname = '${DATABASE}'"; pg_amcheck --install-missing -d ${DATABASE} -t ${SCHEMA}.${TABLE}` },
+      command: { kind: 'action', text: `SELECT checksum_failures, checksum_last_failure FROM pg_stat_database WHERE datname = '${DATABASE}'; then pg_amcheck --install-missing -d ${DATABASE} -t ${SCHEMA}.${TABLE}` },
       timeoutMs: 120_000,
       async verify(ctx) {
         const [stats] = await ctx.sql('postgres', `SELECT checksum_failures::int AS failures, checksum_last_failure::text AS last FROM pg_stat_database WHERE datname = $1`, [DATABASE]);

@@ -7,6 +7,7 @@ import { redact } from '../util/redact.ts';
 import { ensureDir, type DirRole } from '../util/safe-dir.ts';
 import { checksumFiles, listFiles, writeManifest, type BackupManifest, type DumpEntry, type TableCount } from './manifest.ts';
 import { SEED_DATABASES, type BackupSource } from './source.ts';
+import { tableIdentifier } from '../util/sql-names.ts';
 
 /** How a backup directory is named in errors about it. */
 export const BACKUP_DIR_ROLE: DirRole = { what: 'backup directory', nextStep: 'Give --backup-dir a directory you can write to (or a path that can be created under one).' };
@@ -41,16 +42,12 @@ const TABLES_SQL = `SELECT n.nspname || '.' || c.relname AS name, c.oid::int AS 
  WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'
  ORDER BY 1`;
 
-function quoteQualified(name: string): string {
-  return name.split('.').map((p) => `"${p.replace(/"/g, '""')}"`).join('.');
-}
-
 /** Row counts of every user table, in the current transaction's snapshot. */
 export async function countTables(client: pg.Client): Promise<TableCount[]> {
   const tables = (await client.query(TABLES_SQL)).rows as Array<{ name: string; oid: number }>;
   const out: TableCount[] = [];
   for (const t of tables) {
-    const { rows } = await client.query(`SELECT count(*)::bigint AS n FROM ${quoteQualified(t.name)}`);
+    const { rows } = await client.query(`SELECT count(*)::bigint AS n FROM ${tableIdentifier(t.name)}`);
     out.push({ name: t.name, oid: t.oid, rows: Number(rows[0]?.n ?? 0) });
   }
   return out;

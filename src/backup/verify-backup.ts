@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { CommandError, errorMessage } from '../core/errors.ts';
@@ -10,6 +11,7 @@ import { maybeLowPriority, programName } from '../util/low-priority.ts';
 import { runCommand } from '../util/run-command.ts';
 import { checksumFiles, writeVerifyRecord, type BackupManifest } from './manifest.ts';
 import { maxOf } from '../util/numbers.ts';
+import { tableIdentifier } from '../util/sql-names.ts';
 
 /** One check of a verification, with what it saw. */
 export interface VerifyCheck {
@@ -194,12 +196,12 @@ export async function verifyBackup(backupDir: string, manifest: BackupManifest, 
         for (const dump of manifest.dumps) {
           await check(`dump ${dump.database}`, async () => {
             const scratchDb = `pgdrill_verify_${dump.database}`.slice(0, 63);
-            await s.psql('postgres', `CREATE DATABASE "${scratchDb}"`);
+            await s.query('postgres', `CREATE DATABASE ${pg.escapeIdentifier(scratchDb)}`);
             const restore = maybeLowPriority(options.background, options.binaries.bin('pg_restore'), ['--exit-on-error', '-d', scratchDb, path.join(backupDir, dump.file)]);
             await runCommand(restore.file, restore.args, { env: s.clientEnv(scratchDb), timeoutMs: options.timeoutMs ?? 3_600_000 });
             const wrong: string[] = [];
             for (const t of dump.tables) {
-              const [row] = await s.query(scratchDb, `SELECT count(*)::bigint AS n FROM ${t.name.split('.').map((p) => `"${p.replace(/"/g, '""')}"`).join('.')}`);
+              const [row] = await s.query(scratchDb, `SELECT count(*)::bigint AS n FROM ${tableIdentifier(t.name)}`);
               const n = Number(row?.n);
               if (n !== t.rows) wrong.push(`${t.name}: ${n} rows, manifest says ${t.rows}`);
             }

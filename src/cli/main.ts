@@ -1,18 +1,16 @@
 import { Command, CommanderError } from 'commander';
 import { UserError } from '../core/errors.ts';
 import { ExitCode } from '../core/exit-codes.ts';
-import { registerBackup } from './commands/backup.ts';
-import { registerCi } from './commands/ci.ts';
-import { registerDrill } from './commands/drill.ts';
-import { registerGuide } from './commands/guide.ts';
-import { registerHistory } from './commands/history.ts';
-import { registerLab } from './commands/lab.ts';
-import { registerList } from './commands/list.ts';
-import { registerProxy } from './commands/proxy.ts';
-import { registerRestore } from './commands/restore.ts';
-import { registerReport } from './commands/report.ts';
+import { COMMANDS, type CommandEntry } from './command-table.ts';
 import { reportFailure } from './output.ts';
 import { interruptExitCode } from '../util/cleanup.ts';
+
+/** The command `args` run (`help <command>` counts as that command), when it is one of the table's. */
+function requestedCommand(args: string[]): CommandEntry | undefined {
+  const [first, second] = args;
+  const name = first === 'help' ? second : first;
+  return COMMANDS.find((c) => c.name === name);
+}
 
 /**
  * pgdrill's command line. Returns the exit code: 0 objectives met, 2 an
@@ -39,16 +37,10 @@ export async function main(argv: string[]): Promise<number> {
         process.stderr.write(text);
       },
     });
-  registerDrill(program, (code) => { exitCode = code; });
-  registerCi(program, (code) => { exitCode = code; });
-  registerHistory(program);
-  registerLab(program);
-  registerList(program);
-  registerProxy(program);
-  registerGuide(program, (code) => { exitCode = code; });
-  registerReport(program);
-  registerBackup(program, (code) => { exitCode = code; });
-  registerRestore(program);
+  // Only the module of the command being run is loaded; `--help` alone lists every command from the table.
+  const wanted = requestedCommand(argv.slice(2));
+  if (wanted) (await wanted.load())(program, (code) => { exitCode = code; });
+  else for (const entry of COMMANDS) program.command(entry.name).description(entry.summary);
   for (const command of program.commands) command.exitOverride();
   for (const command of program.commands.flatMap((c) => c.commands)) command.exitOverride();
 

@@ -9,13 +9,31 @@
  *
  * Neither is ever reported as a pass or as a breached objective.
  */
+import { isShellFailure } from '../util/shell-text.ts';
+
+const USER_ERROR = Symbol.for('pgdrill.UserError');
+
+/**
+ * True when `value` carries `brand`: how pgdrill's error classes recognise
+ * their instances across copies of this module (a user's scenario file
+ * imports 'pgdrill' from its TypeScript sources while the CLI may run
+ * compiled; both copies' errors must be the same kind of error).
+ */
+export function hasErrorBrand(value: unknown, brand: symbol): boolean {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[brand] === true;
+}
+
 export class UserError extends Error {
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return hasErrorBrand(value, USER_ERROR);
+  }
   /** What the operator should do next, one sentence. */
   readonly nextStep: string | undefined;
   constructor(message: string, nextStep?: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'UserError';
     this.nextStep = nextStep;
+    Object.defineProperty(this, USER_ERROR, { value: true });
   }
 }
 
@@ -84,7 +102,7 @@ function stderrTail(text: string, lines = 5): string {
  * `CommandError`, a PostgreSQL server error or a Node.js system error.
  */
 export function isHarnessBug(error: unknown): boolean {
-  return !(error instanceof UserError || error instanceof CommandError || isServerError(error) || isSystemError(error));
+  return !(error instanceof UserError || error instanceof CommandError || isShellFailure(error) || isServerError(error) || isSystemError(error));
 }
 
 /**
@@ -92,6 +110,7 @@ export function isHarnessBug(error: unknown): boolean {
  * reported as what it is:
  * - a PostgreSQL error: `PostgreSQL ERROR 42P01: message (detail: ...; hint: ...; where: ...)`;
  * - a `CommandError`: the command, its exit code or signal, and the end of its stderr;
+ * - a shell step's failure (zx's `ProcessOutput`): its exit code or signal and the end of its stderr;
  * - a `UserError`: its message and the next step;
  * - anything else: its message (the caller decides whether it is a bug, see `isHarnessBug`).
  */
@@ -104,6 +123,13 @@ export function describeError(error: unknown): string {
     const how = error.signal ? `was killed by ${error.signal}` : error.exitCode === null ? 'could not be started' : `exited with code ${error.exitCode}`;
     const tail = stderrTail(error.stderrTail);
     return `command \`${error.command}\` ${how} after ${Math.round(error.durationMs)} ms${tail ? `; stderr: ${tail}` : ' (no stderr)'}`;
+  }
+  if (isShellFailure(error)) {
+    const how = error.signal ? `was killed by ${error.signal}` : `exited with code ${error.exitCode}`;
+    // Some programs say why on stdout (pg_isready: "host:port - no response"): the end of it stands in for stderr.
+    const tail = stderrTail(error.stderr);
+    const said = tail ? `; stderr: ${tail}` : stderrTail(error.stdout) ? `; output: ${stderrTail(error.stdout)}` : ' (no output)';
+    return `shell command ${how} after ${Math.round(error.duration)} ms${said}`;
   }
   if (error instanceof UserError) return `${error.message}${error.nextStep ? `\n${error.nextStep}` : ''}`;
   return errorMessage(error);

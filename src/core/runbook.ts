@@ -3,7 +3,7 @@ import type { ProxyLink } from '../faults/proxy-link.ts';
 import type { Lab } from '../lab/lab.ts';
 import type { PoolerConsole } from '../pooler/admin-console.ts';
 import type { SupervisedService } from '../service/supervised-service.ts';
-import { UserError } from './errors.ts';
+import { hasErrorBrand, UserError } from './errors.ts';
 import type { Target } from './target.ts';
 
 /** Rows a SQL step got back, as plain objects. */
@@ -45,6 +45,15 @@ export interface StepContext {
   sql(database: string, text: string, params?: unknown[]): Promise<Rows>;
   /** Runs a program (no shell) with the target's libpq environment; resolves with stdout. */
   exec(file: string, args: string[]): Promise<string>;
+  /**
+   * Runs a shell text exactly as written (zx's `$`), with the target's libpq
+   * environment (PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE), the
+   * PostgreSQL client programs first on PATH, and SERVICE_URL in a drill;
+   * each line of its stdout is the step's output as it arrives; resolves with
+   * stdout, rejects with zx's `ProcessOutput`. This is how a step's
+   * `{ kind: 'shell' }` command runs.
+   */
+  shell(text: string): Promise<string>;
   /** Finds a PostgreSQL client program (psql, pg_isready, ...) in the lab's binaries. */
   pgBin(name: string): string;
   /** The lab's network path from the service to the database (drills only). */
@@ -144,6 +153,16 @@ export interface Runbook {
   steps: RunbookStep[];
 }
 
+/**
+ * True when the engine can do something for this step by itself: its own
+ * `run()` or `verify()`, a SQL command with its database, or a shell
+ * command (both run exactly as shown). A step without any is for a person,
+ * from its `manual` instructions.
+ */
+export function stepRunsItself(step: Pick<RunbookStep, 'run' | 'verify' | 'command'>): boolean {
+  return Boolean(step.run || step.verify || (step.command?.kind === 'sql' && step.command.database) || step.command?.kind === 'shell');
+}
+
 const kebab = z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'must be kebab-case (a-z, 0-9, dashes)');
 
 const StepSchema = z
@@ -162,13 +181,13 @@ const StepSchema = z
     manual: z.string().min(1).optional(),
     destructive: z.object({ touches: z.string().min(1) }).optional(),
   })
-  .refine((s) => s.run || s.verify || s.manual || (s.command?.kind === 'sql' && s.command.database), {
-    message: 'a step needs run, verify, a SQL command (with its database) or manual instructions',
+  .refine((s) => s.manual || stepRunsItself(s as Pick<RunbookStep, 'run' | 'verify' | 'command'>), {
+    message: 'a step needs run, verify, a SQL command (with its database), a shell command or manual instructions',
   })
-  // What the operator is shown is what runs: a SQL command is executed as shown, so a step with its own run()
-  // must describe that work as a shell command or an action instead.
-  .refine((s) => !(s.command?.kind === 'sql' && s.run), {
-    message: "a step with run() cannot show a 'sql' command: the SQL shown is what runs; drop run() or describe the work as kind 'action' or 'shell'",
+  // What the operator is shown is what runs: a SQL or shell command is executed as shown, so a step with its own
+  // run() must describe that work as an action instead.
+  .refine((s) => !((s.command?.kind === 'sql' || s.command?.kind === 'shell') && s.run), {
+    message: "a step with run() cannot show a 'sql' or 'shell' command: the command shown is what runs; drop run() or describe the work as kind 'action'",
   });
 
 /** A runbook's shape, as `defineRunbook` checks it (also inside a scenario). */
@@ -228,7 +247,12 @@ export function definitionFix(kind: 'scenario' | 'runbook', where?: string): str
  * problem (field path: what was expected), so that a loader can name the
  * file it came from.
  */
+const DEFINITION_ERROR = Symbol.for('pgdrill.DefinitionError');
+
 export class DefinitionError extends UserError {
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return hasErrorBrand(value, DEFINITION_ERROR);
+  }
   readonly kind: 'scenario' | 'runbook';
   readonly problems: readonly string[];
   constructor(kind: 'scenario' | 'runbook', definition: unknown, problems: readonly string[], where?: string) {
@@ -237,6 +261,7 @@ export class DefinitionError extends UserError {
     super(`${heading}\n${problems.map((p) => `  ${where ? `${where}: ` : ''}${p}`).join('\n')}`, definitionFix(kind, where));
     this.kind = kind;
     this.problems = problems;
+    Object.defineProperty(this, DEFINITION_ERROR, { value: true });
   }
 }
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Fault, FaultContext } from '../faults/fault.ts';
 import type { LoadProfile } from '../load/load-generator.ts';
-import { DefinitionError, issueLines, RunbookSchema, type Runbook } from './runbook.ts';
+import { DefinitionError, issueLines, RunbookSchema, stepRunsItself, type Runbook } from './runbook.ts';
 
 /** Recovery objectives, judged after the run (k6-style thresholds). */
 export interface Objectives {
@@ -144,7 +144,7 @@ export function scenarioProblems(scenario: unknown): string[] {
   const problems = parsed.success ? [] : issueLines(parsed.error);
   const steps = (scenario as Partial<Scenario> | null | undefined)?.runbook?.steps;
   for (const step of Array.isArray(steps) ? steps : []) {
-    if (step && !step.run && !step.verify && step.command?.kind !== 'sql') problems.push(`runbook step "${step.id}" has only manual instructions, so a drill cannot run it unattended`);
+    if (step && !stepRunsItself(step)) problems.push(`runbook step "${step.id}" has only manual instructions, so a drill cannot run it unattended`);
   }
   return problems;
 }

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { MODULE_EXTENSION } from '../util/package-root.ts';
 import { UserError, errorMessage } from '../core/errors.ts';
 import { DefinitionError, definitionFix, runbookProblems, type Runbook } from '../core/runbook.ts';
 import { scenarioProblems, type Scenario } from '../core/scenario.ts';
@@ -15,8 +16,8 @@ export const RUNBOOKS_DIR = path.join(root, 'runbooks');
 function ids(dir: string): string[] {
   try {
     return readdirSync(dir)
-      .filter((f) => f.endsWith('.ts'))
-      .map((f) => f.slice(0, -3))
+      .filter((f) => f.endsWith(MODULE_EXTENSION) && !f.endsWith(`.d${MODULE_EXTENSION}`))
+      .map((f) => f.slice(0, -MODULE_EXTENSION.length))
       .sort();
   } catch {
     return [];
@@ -57,12 +58,13 @@ function describeValue(value: unknown): string {
  * checked too), so that a bad file is a `UserError` naming the file, each
  * field and what was expected, before anything runs.
  */
-async function importDefinition<T>(file: string, kind: Kind): Promise<T> {
+async function importDefinition<T>(file: string, kind: Kind, builtIn = false): Promise<T> {
   const shown = shownPath(file);
   const fix = definitionFix(kind, shown);
   let mod: Record<string, unknown>;
   try {
-    mod = await importUserModule(file);
+    // A built-in definition is one of pgdrill's own modules (compiled with it); a user's file may need tsx.
+    mod = builtIn ? ((await import(pathToFileURL(file).href)) as Record<string, unknown>) : await importUserModule(file);
   } catch (error) {
     if (error instanceof DefinitionError) throw new DefinitionError(error.kind, undefined, error.problems, shown);
     if (error instanceof UserError) throw new UserError(`${shown}: ${error.message}`, error.nextStep, { cause: error });
@@ -93,7 +95,7 @@ export async function loadScenario(idOrPath: string): Promise<Scenario> {
   if (!known.includes(idOrPath)) {
     throw new UserError(`There is no scenario "${idOrPath}".`, `Use one of: ${known.join(', ')} (see \`pgdrill list\`), or the path of a scenario .ts file.`);
   }
-  return importDefinition<Scenario>(path.join(SCENARIOS_DIR, `${idOrPath}.ts`), 'scenario');
+  return importDefinition<Scenario>(path.join(SCENARIOS_DIR, `${idOrPath}${MODULE_EXTENSION}`), 'scenario', true);
 }
 
 /** Loads a runbook by id (a file in runbooks/) or by path to a .ts file, validated. */
@@ -103,5 +105,5 @@ export async function loadRunbook(idOrPath: string): Promise<Runbook> {
   if (!known.includes(idOrPath)) {
     throw new UserError(`There is no runbook "${idOrPath}".`, `Use one of: ${known.join(', ')} (see \`pgdrill list\`), or the path of a runbook .ts file.`);
   }
-  return importDefinition<Runbook>(path.join(RUNBOOKS_DIR, `${idOrPath}.ts`), 'runbook');
+  return importDefinition<Runbook>(path.join(RUNBOOKS_DIR, `${idOrPath}${MODULE_EXTENSION}`), 'runbook', true);
 }

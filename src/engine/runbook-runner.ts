@@ -74,6 +74,9 @@ export async function executeStep(step: RunbookStep, ctx: StepContext, signal: A
     const { database, text } = step.command;
     const rows = await guard(() => ctx.sql(database, text));
     for (const line of formatRows(rows)) ctx.output(line);
+  } else if (step.command?.kind === 'shell') {
+    const { text } = step.command;
+    await guard(() => stepCtx.shell(text));
   }
   if (!step.verify) return undefined;
   let last: Verification = { ok: false, detail: 'not checked yet' };

@@ -7,6 +7,8 @@ import type { SupervisedService } from '../service/supervised-service.ts';
 import type { PgBinaries } from '../lab/pg-binaries.ts';
 import type { PoolerConsole } from '../pooler/admin-console.ts';
 import { runCommand } from '../util/run-command.ts';
+import { runShellText } from '../util/shell-text.ts';
+import path from 'node:path';
 import { abortedScopeReason, trackQuery } from '../util/work-scope.ts';
 
 /** A step context and the connections behind it; `close` ends them all. */
@@ -94,6 +96,11 @@ export function openStepContext(init: { target: Target; binaries: PgBinaries; li
         async exec(file, args) {
           const out = await runCommand(file, args, { env: init.target.clientEnv(), timeoutMs: 60_000 });
           return out.stdout;
+        },
+        shell(text) {
+          const env: NodeJS.ProcessEnv = { ...init.target.clientEnv(), PATH: [init.binaries.bindir, process.env.PATH ?? ''].join(path.delimiter) };
+          if (init.serviceUrl) env.SERVICE_URL = init.serviceUrl;
+          return runShellText(text, { env, onLine: output });
         },
         pgBin: (name) => init.binaries.bin(name),
         output,

@@ -5,6 +5,7 @@ import pg from 'pg';
 import { removeScratchClusters } from '../restore/pitr.ts';
 import { findDamagedBlocks } from '../restore/page-repair.ts';
 import type { Fault } from './fault.ts';
+import { tableIdentifier } from '../util/sql-names.ts';
 
 const BLOCK_SIZE = 8192;
 
@@ -34,6 +35,7 @@ export function corruptPage(options: { database?: string; table?: string; readId
   const database = options.database ?? 'payments_db';
   const table = options.table ?? 'payments';
   const readIds = options.readIds ?? 200;
+  const sqlTable = tableIdentifier(table);
   return {
     name: 'corrupt-page',
     description: `bytes of the heap pages holding the ${readIds} smallest ids of ${database}.${table} are overwritten on disk (checksums on)`,
@@ -46,13 +48,13 @@ export function corruptPage(options: { database?: string; table?: string; readId
       let blocks = 0;
       try {
         await client.query('SET statement_timeout = 0');
-        const [size] = (await client.query(`SELECT (SELECT count(*) FROM ${table}) AS n, pg_relation_size('${table}') AS rel, pg_size_bytes(current_setting('shared_buffers')) AS buffers, (SELECT indexrelid::regclass::text FROM pg_index WHERE indrelid = '${table}'::regclass AND indisprimary) AS pkey`)).rows as Array<{ n: string; rel: string; buffers: string; pkey: string }>;
+        const [size] = (await client.query(`SELECT (SELECT count(*) FROM ${sqlTable}) AS n, pg_relation_size($1::regclass) AS rel, pg_size_bytes(current_setting('shared_buffers')) AS buffers, (SELECT indexrelid::regclass::text FROM pg_index WHERE indrelid = $1::regclass AND indisprimary) AS pkey`, [sqlTable])).rows as Array<{ n: string; rel: string; buffers: string; pkey: string }>;
         if (Number(size!.rel) <= Number(size!.buffers) / 4) {
           throw new Error(`${table} holds ${Math.round(Number(size!.rel) / 1048576)} MB, not more than a quarter of shared_buffers: its pages would stay cached and the damage would not be read (the table-corruption scenario's setup grows it)`);
         }
         await client.query('BEGIN');
-        await client.query(`CLUSTER ${table} USING ${size!.pkey}`);
-        const [rel] = (await client.query(`SELECT pg_relation_filepath('${table}') AS path, pg_relation_size('${table}') AS size`)).rows as Array<{ path: string; size: string }>;
+        await client.query(`CLUSTER ${sqlTable} USING ${size!.pkey}`);
+        const [rel] = (await client.query('SELECT pg_relation_filepath($1::regclass) AS path, pg_relation_size($1::regclass) AS size', [sqlTable])).rows as Array<{ path: string; size: string }>;
         // Rows are in id order now: the smallest ids (those the load reads) fill the first blocks.
         const pages = Math.max(1, Math.floor(Number(rel!.size) / BLOCK_SIZE));
         const perPage = Math.max(1, Number(size!.n) / pages);
@@ -77,7 +79,7 @@ export function corruptPage(options: { database?: string; table?: string; readId
       await probe.connect();
       let seen = 'block 0 still reads (it was cached): the damage is not visible';
       try {
-        await probe.query(`SELECT count(*) FROM ${table} WHERE ctid >= '(0,0)'::tid AND ctid < '(1,0)'::tid`);
+        await probe.query(`SELECT count(*) FROM ${sqlTable} WHERE ctid >= '(0,0)'::tid AND ctid < '(1,0)'::tid`);
       } catch (error) {
         seen = `a read now fails: ${(error as Error).message}`;
       } finally {
@@ -91,7 +93,16 @@ export function corruptPage(options: { database?: string; table?: string; readId
       const { blocks } = await findDamagedBlocks(ctx.lab, database, 'public', table);
       if (blocks.length > 0) {
         ctx.log(`${table} still has ${blocks.length} damaged block(s): zeroing them (their rows are lost from the lab) so the lab stays usable.`);
-        await ctx.lab.psql(database, `SET statement_timeout = 0; SET zero_damaged_pages = on; VACUUM FULL ${table}`);
+        const repair = new pg.Client({ connectionString: ctx.lab.adminUrl(database), connectionTimeoutMillis: 5000 });
+        repair.on('error', () => {});
+        await repair.connect();
+        try {
+          await repair.query('SET statement_timeout = 0');
+          await repair.query('SET zero_damaged_pages = on');
+          await repair.query(`VACUUM FULL ${sqlTable}`);
+        } finally {
+          await repair.end().catch(() => {});
+        }
       }
     },
   };

@@ -1,5 +1,6 @@
 import { removeScratchClusters } from '../restore/pitr.ts';
 import type { Fault } from './fault.ts';
+import { tableIdentifier } from '../util/sql-names.ts';
 
 /**
  * Someone runs `DELETE FROM <table>` without a WHERE clause, as superuser,
@@ -16,8 +17,8 @@ export function deleteAllRows(options: { database?: string; table?: string } = {
     name: 'delete-all-rows',
     description: `DELETE FROM ${table} without WHERE in ${database}: every row is deleted and committed`,
     async inject(ctx) {
-      const out = await ctx.lab.psql(database, `WITH d AS (DELETE FROM ${table} RETURNING 1) SELECT count(*) FROM d`);
-      return { detail: `deleted ${Number(out.trim())} rows from ${database}.${table}` };
+      const [row] = await ctx.lab.query(database, `WITH d AS (DELETE FROM ${tableIdentifier(table)} RETURNING 1) SELECT count(*)::bigint AS n FROM d`);
+      return { detail: `deleted ${Number(row?.n)} rows from ${database}.${table}` };
     },
     async revert(ctx) {
       await removeScratchClusters(ctx.lab);

@@ -1,5 +1,6 @@
 import { removeScratchClusters } from '../restore/pitr.ts';
 import type { Fault } from './fault.ts';
+import { tableIdentifier } from '../util/sql-names.ts';
 
 /**
  * Someone runs `DROP TABLE <table> CASCADE` while the service takes
@@ -15,8 +16,9 @@ export function dropTable(options: { database?: string; table?: string } = {}): 
     name: 'drop-table',
     description: `DROP TABLE ${table} CASCADE in ${database}: the table and the foreign keys to it are gone`,
     async inject(ctx) {
-      const rows = Number((await ctx.lab.psql(database, `SELECT count(*) FROM ${table}`)).trim());
-      await ctx.lab.psql(database, `DROP TABLE ${table} CASCADE`);
+      const [row] = await ctx.lab.query(database, `SELECT count(*)::bigint AS n FROM ${tableIdentifier(table)}`);
+      const rows = Number(row?.n);
+      await ctx.lab.query(database, `DROP TABLE ${tableIdentifier(table)} CASCADE`);
       return { detail: `dropped ${database}.${table} (${rows} rows)` };
     },
     async revert(ctx) {

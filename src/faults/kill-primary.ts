@@ -27,7 +27,10 @@ export function killPrimary(): Fault {
       if (!pid || !isProcessAlive(pid)) throw new Error('the lab has no running primary to kill');
       let replica = 'no replica';
       if (lab.replica) {
-        const replayed = (await lab.replicaPsql('postgres', 'SELECT pg_last_wal_replay_lsn()').catch(() => '?')).trim();
+        const replayed = await lab
+          .replicaQuery('postgres', 'SELECT pg_last_wal_replay_lsn()::text AS lsn')
+          .then(([row]) => String(row?.lsn ?? '?'))
+          .catch(() => '?');
         replica = `replica on port ${lab.replica.port} had replayed up to ${replayed}`;
       }
       const children = childrenOf(pid);

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { UserError } from '../core/errors.ts';
+import { UserError, errorMessage } from '../core/errors.ts';
 import type { Runbook, StepCapability } from '../core/runbook.ts';
 import type { Target } from '../core/target.ts';
 import { openStepContext } from '../engine/step-context.ts';
@@ -14,6 +14,7 @@ import { GuideSession, type SessionListener } from './session.ts';
 import { foldRecords, type SessionState } from './session-state.ts';
 import { UrlTarget } from './url-target.ts';
 import { urlPoolerConsole, type PoolerConsole } from '../pooler/admin-console.ts';
+import { discardSideClusters, sideClustersIn } from './session-side-clusters.ts';
 
 /** Where a guided session acts: the lab (default) or an existing server by URL. */
 export type GuideTargetSpec = { kind: 'lab'; labDir?: string } | { kind: 'url'; url: string };
@@ -46,8 +47,15 @@ export interface OpenedSession {
   startedLab: boolean;
   /** Aborted when a signal (SIGINT, SIGTERM) started the cleanup. */
   signal: AbortSignal;
-  /** Ends the session in the journal if still open, closes connections and the journal, stops a lab it started. Returns cleanup failures. */
-  close(outcome?: 'quit' | 'interrupted' | 'stopped', detail?: string): Promise<string[]>;
+  /**
+   * Ends the session in the journal if still open, closes connections and
+   * the journal, stops a lab it started. Side clusters its steps recorded
+   * are stopped and removed when the session finished or when
+   * `discardSideClusters` says so (the operator quit with Q, or
+   * --discard-side-clusters); otherwise they are kept for a resume. Returns
+   * cleanup failures.
+   */
+  close(outcome?: 'quit' | 'interrupted' | 'stopped', detail?: string, options?: { discardSideClusters?: boolean }): Promise<string[]>;
 }
 
 /** A journal's state, checked against the runbook and target it is resumed with. */
@@ -150,9 +158,18 @@ export async function openGuideSession(options: GuideSessionOptions): Promise<Op
       target,
       startedLab,
       signal: cleanup.signal,
-      async close(outcome = 'quit', detail) {
+      async close(outcome = 'quit', detail, closeOptions = {}) {
         await session.end(outcome, detail);
-        return cleanup.dispose();
+        const failures: string[] = [];
+        const records = sideClustersIn(session.state.memory);
+        if (lab && records.length > 0 && (session.state.finished || closeOptions.discardSideClusters)) {
+          try {
+            for (const dir of await discardSideClusters(lab, records, options.log)) options.log?.(`Side cluster ${dir} stopped and removed.`);
+          } catch (error) {
+            failures.push(`removing the session's side clusters: ${errorMessage(error)} (\`pgdrill lab down\` stops them)`);
+          }
+        }
+        return [...failures, ...(await cleanup.dispose())];
       },
     };
   } catch (error) {

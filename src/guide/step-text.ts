@@ -1,4 +1,4 @@
-import type { RunbookStep, StepCommand } from '../core/runbook.ts';
+import { stepRunsItself, type RunbookStep, type StepCommand } from '../core/runbook.ts';
 
 /** What a step will run, in one line as the operator sees it before it runs. */
 export function commandText(command: StepCommand): string {
@@ -9,7 +9,7 @@ export function commandText(command: StepCommand): string {
 
 /** True when a step has nothing automatic at all: a person does it from its `manual` instructions. */
 export function isManualOnly(step: RunbookStep): boolean {
-  return !step.run && !step.verify && !(step.command?.kind === 'sql' && step.command.database) && Boolean(step.manual);
+  return !stepRunsItself(step) && Boolean(step.manual);
 }
 
 /** The runbook as plain lines: every step with its explanation and exactly what it would run (for --dry-run and for sessions without a terminal). */

@@ -1,13 +1,25 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { PACKAGE_ROOT } from '../util/package-root.ts';
 import { SERVICE_DATABASES } from '../core/target.ts';
 import type { Lab } from './lab.ts';
 
 /** The repository's fixtures directory (SQL schemas and seed data). */
-export const FIXTURES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures');
+export const FIXTURES_DIR = path.join(PACKAGE_ROOT, 'fixtures');
 
-function psqlQuote(text: string): string {
+/**
+ * A value for psql's `\set` meta-command (psql's own quoting, not SQL's:
+ * backslash and quote are backslash-escaped). The fixtures are psql scripts
+ * so that a team can also load them by hand; their passwords arrive this
+ * way, on stdin, never on a command line.
+ */
+function psqlSetValue(text: string): string {
   return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+function fixtureScript(file: string): string {
+  return readFileSync(path.join(FIXTURES_DIR, file), 'utf8');
 }
 
 /**
@@ -19,13 +31,12 @@ function psqlQuote(text: string): string {
 export async function loadFixtures(lab: Lab): Promise<void> {
   const passwords = lab.rolePasswords();
   const vars = Object.entries(passwords)
-    .map(([role, password]) => `\\set ${role}_password ${psqlQuote(password)}`)
+    .map(([role, password]) => `\\set ${role}_password ${psqlSetValue(password)}`)
     .join('\n');
-  await lab.psql('postgres', `${vars}\n\\i ${psqlQuote(path.join(FIXTURES_DIR, 'roles.sql'))}\n`);
+  await lab.psql('postgres', `${vars}\n${fixtureScript('roles.sql')}\n`);
   for (const { database } of Object.values(SERVICE_DATABASES)) {
-    const exists = (await lab.psql('postgres', `SELECT 1 FROM pg_database WHERE datname = '${database}'`)).trim() === '1';
-    if (exists) await lab.psql('postgres', `DROP DATABASE ${database} WITH (FORCE)`);
-    await lab.psql('postgres', `CREATE DATABASE ${database}`);
-    await lab.psql(database, `${vars}\n\\i ${psqlQuote(path.join(FIXTURES_DIR, `${database}.sql`))}\n`);
+    await lab.query('postgres', `DROP DATABASE IF EXISTS ${pg.escapeIdentifier(database)} WITH (FORCE)`);
+    await lab.query('postgres', `CREATE DATABASE ${pg.escapeIdentifier(database)}`);
+    await lab.psql(database, `${vars}\n${fixtureScript(`${database}.sql`)}\n`);
   }
 }

@@ -21,6 +21,7 @@ import { resolveServerUser, type ServerUser } from './server-user.ts';
 import { findPgBouncer } from './pgbouncer-binary.ts';
 import { LabPooler, type PoolerStatus } from './pooler.ts';
 import { ARCHIVER_HEALTH_SQL, archiveCommand, archiverHealthFromRow, installArchiveScript, type ArchiverHealth } from './wal-archiver.ts';
+import { confLines } from './conf-file.ts';
 
 /** Where a lab lives and how to talk about it. */
 export interface LabOptions {
@@ -111,10 +112,6 @@ export const REPLICA_APPLICATION_NAME = 'pgdrill_replica';
 
 const HOST = '127.0.0.1';
 
-
-function sqlLiteral(text: string): string {
-  return `'${text.replace(/'/g, "''")}'`;
-}
 
 /**
  * The harness-managed PostgreSQL lab: a real cluster from this machine's
@@ -350,11 +347,8 @@ export class Lab implements Target {
     }
     const connections: Record<string, number> = {};
     if (running) {
-      const out = await this.psql('postgres', "SELECT coalesce(state, backend_type), count(*) FROM pg_stat_activity GROUP BY 1 ORDER BY 1");
-      for (const line of out.trim().split('\n').filter(Boolean)) {
-        const [state, count] = line.split('|');
-        if (state) connections[state] = Number(count);
-      }
+      const rows = await this.query('postgres', 'SELECT coalesce(state, backend_type) AS state, count(*)::int AS n FROM pg_stat_activity GROUP BY 1 ORDER BY 1');
+      for (const row of rows) if (typeof row.state === 'string' && row.state) connections[row.state] = Number(row.n);
     }
     const replica = s.replica ? await this.replicaStatus(running) : null;
     const archiver = running ? await this.archiverHealth() : null;
@@ -469,27 +463,27 @@ export class Lab implements Target {
     let replayLsn: string | null = null;
     if (running) {
       try {
-        const [recv, replay] = (await this.replicaPsql('postgres', 'SELECT pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()')).trim().split('|');
-        receiveLsn = recv || null;
-        replayLsn = replay || null;
+        const [row] = await this.replicaQuery('postgres', 'SELECT pg_last_wal_receive_lsn()::text AS recv, pg_last_wal_replay_lsn()::text AS replay');
+        receiveLsn = (row?.recv as string | null) ?? null;
+        replayLsn = (row?.replay as string | null) ?? null;
       } catch {
         // starting up or shutting down: positions unknown
       }
     }
     let stream: ReplicaStatus['stream'] = null;
     if (primaryRunning) {
-      const ms = (col: string) => `round(extract(epoch FROM ${col}) * 1000, 3)`;
-      const out = (
-        await this.psql(
-          'postgres',
-          `SELECT state, sync_state, sent_lsn, write_lsn, flush_lsn, replay_lsn, ${ms('write_lag')}, ${ms('flush_lag')}, ${ms('replay_lag')}, pg_wal_lsn_diff(pg_current_wal_lsn(), flush_lsn), pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn) FROM pg_stat_replication WHERE application_name = '${REPLICA_APPLICATION_NAME}' LIMIT 1`,
-        )
-      ).trim();
-      if (out) {
-        const f = out.split('|');
-        const text = (i: number) => (f[i] ? f[i]! : null);
-        const num = (i: number) => (f[i] ? Number(f[i]) : null);
-        stream = { state: f[0]!, syncState: f[1]!, sentLsn: text(2), writeLsn: text(3), flushLsn: text(4), replayLsn: text(5), writeLagMs: num(6), flushLagMs: num(7), replayLagMs: num(8), flushBytesBehind: num(9), replayBytesBehind: num(10) };
+      const ms = (col: string) => `round(extract(epoch FROM ${col}) * 1000, 3)::float8`;
+      const [row] = await this.query(
+        'postgres',
+        `SELECT state, sync_state, sent_lsn::text, write_lsn::text, flush_lsn::text, replay_lsn::text, ${ms('write_lag')} AS write_lag_ms, ${ms('flush_lag')} AS flush_lag_ms, ${ms('replay_lag')} AS replay_lag_ms,
+                pg_wal_lsn_diff(pg_current_wal_lsn(), flush_lsn)::float8 AS flush_behind, pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::float8 AS replay_behind
+           FROM pg_stat_replication WHERE application_name = $1 LIMIT 1`,
+        [REPLICA_APPLICATION_NAME],
+      );
+      if (row) {
+        const text = (v: unknown) => (typeof v === 'string' && v ? v : null);
+        const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+        stream = { state: String(row.state), syncState: String(row.sync_state), sentLsn: text(row.sent_lsn), writeLsn: text(row.write_lsn), flushLsn: text(row.flush_lsn), replayLsn: text(row.replay_lsn), writeLagMs: num(row.write_lag_ms), flushLagMs: num(row.flush_lag_ms), replayLagMs: num(row.replay_lag_ms), flushBytesBehind: num(row.flush_behind), replayBytesBehind: num(row.replay_behind) };
       }
     }
     return { port: r.port, dataDir: rp.dataDir, logFile: rp.logFile, running, pid: running ? pidFile(rp.dataDir) : undefined, role, receiveLsn, replayLsn, stream };
@@ -560,6 +554,11 @@ export class Lab implements Target {
     return out.stdout;
   }
 
+  /** Runs one SQL statement on the replica as the superuser through node-postgres and returns its rows. */
+  async replicaQuery(database: string, sql: string, params?: unknown[]): Promise<Array<Record<string, unknown>>> {
+    return queryOnce({ connectionString: this.adminUrl(database, { host: HOST, port: this.requireReplica().port }), connectionTimeoutMillis: 5000 }, sql, params);
+  }
+
   /** True when the replica's postmaster runs (asked of pg_ctl, as the server user). */
   async isReplicaRunning(): Promise<boolean> {
     if (!this.state?.replica || !existsSync(this.replicaPaths.dataDir)) return false;
@@ -585,14 +584,15 @@ export class Lab implements Target {
     try {
       if (on) this.requireReplica();
       this.writeServerConfig(on ? { synchronous_standby_names: REPLICA_APPLICATION_NAME, synchronous_commit: 'on' } : {});
-      await this.psql('postgres', 'SELECT pg_reload_conf()');
+      await this.query('postgres', 'SELECT pg_reload_conf()');
     } finally {
       release();
     }
     if (!on) return;
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const state = (await this.psql('postgres', `SELECT sync_state FROM pg_stat_replication WHERE application_name = '${REPLICA_APPLICATION_NAME}'`)).trim();
+      const [row] = await this.query('postgres', 'SELECT sync_state FROM pg_stat_replication WHERE application_name = $1', [REPLICA_APPLICATION_NAME]);
+      const state = typeof row?.sync_state === 'string' ? row.sync_state : '';
       if (state === 'sync') return;
       if (Date.now() > deadline) {
         throw new UserError(`The replica did not become synchronous within ${Math.round(timeoutMs / 1000)} s (the primary reports it as "${state || 'not streaming'}").`, `Read the replica's log (${this.replicaPaths.logFile}) and \`pgdrill lab status\`.`);
@@ -821,9 +821,7 @@ export class Lab implements Target {
   }
 
   private writeConfigFile(dataDir: string, settings: Record<string, string | number>): void {
-    const body = Object.entries(settings)
-      .map(([k, v]) => `${k} = ${typeof v === 'number' ? v : sqlLiteral(v)}`)
-      .join('\n');
+    const body = confLines(settings);
     const file = path.join(dataDir, 'pgdrill.conf');
     writeFileSync(file, `# Written by pgdrill at every start; edits are overwritten.\n${body}\n`, { mode: 0o600 });
     this.chownToServer(file);

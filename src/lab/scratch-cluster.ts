@@ -15,6 +15,7 @@ import type { PgBinaries } from './pg-binaries.ts';
 import { chownTreeToServer, copyTree, runAsServer } from './server-process.ts';
 import type { ServerUser } from './server-user.ts';
 import { socketDirFor } from './socket-dir.ts';
+import { confLines } from './conf-file.ts';
 
 /**
  * Where a point-in-time recovery stops. `end` replays every WAL segment the
@@ -87,10 +88,6 @@ export interface RecoveryReport {
 
 const HOST = '127.0.0.1';
 
-function confValue(text: string): string {
-  return `'${text.replace(/'/g, "''")}'`;
-}
-
 function recoverySettings(archiveDir: string | undefined, target: RecoveryTarget): Record<string, string> {
   const s: Record<string, string> = {
     restore_command: archiveDir ? `cp "${archiveDir}/%f" "%p"` : 'false',
@@ -119,7 +116,7 @@ function recoverySettings(archiveDir: string | undefined, target: RecoveryTarget
 
 /** Recovery settings as postgresql.conf lines (for a cluster the caller starts itself). */
 export function recoveryConfLines(archiveDir: string | undefined, target: RecoveryTarget): string {
-  return Object.entries(recoverySettings(archiveDir, target)).map(([k, v]) => `${k} = ${confValue(v)}`).join('\n');
+  return confLines(recoverySettings(archiveDir, target));
 }
 
 /**
@@ -365,8 +362,7 @@ export class ScratchCluster {
       log_line_prefix: '%m [%p] ',
       ...recoverySettings(this.options.archiveDir, target),
     };
-    const lines = Object.entries(settings).map(([k, v]) => `${k} = ${typeof v === 'number' ? v : confValue(v)}`);
-    appendFileSync(path.join(this.dataDir, 'postgresql.auto.conf'), `\n# pgdrill scratch cluster: recovery settings (removed when the data directory is adopted)\n${lines.join('\n')}\n`);
+    appendFileSync(path.join(this.dataDir, 'postgresql.auto.conf'), `\n# pgdrill scratch cluster: recovery settings (removed when the data directory is adopted)\n${confLines(settings)}\n`);
     const hba = path.join(this.dataDir, 'pg_hba.conf');
     writeFileSync(hba, `# pgdrill scratch: the harness reaches it through its private socket directory (mode 0700)\nlocal all all trust\n${readFileSync(hba, 'utf8')}`);
     writeFileSync(path.join(this.dataDir, 'recovery.signal'), '');

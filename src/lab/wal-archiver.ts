@@ -1,9 +1,9 @@
 import { chmodSync, copyFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PACKAGE_ROOT } from '../util/package-root.ts';
 
 /** The archive script shipped with pgdrill (a POSIX shell script; see its header for the rules). */
-export const ARCHIVE_SCRIPT_SOURCE = fileURLToPath(new URL('./archive-wal.sh', import.meta.url));
+export const ARCHIVE_SCRIPT_SOURCE = path.join(PACKAGE_ROOT, 'src', 'lab', 'archive-wal.sh');
 
 /**
  * Copies the archive script into `<serverRoot>/bin/archive-wal` (mode 0755)

@@ -21,7 +21,8 @@ import { findBadTransaction, parseBadStatement, type FoundTransaction } from './
  * committed so far can be replayed from the archive. Returns the segment.
  */
 export async function archiveCurrentWal(lab: Lab, timeoutMs = 30_000): Promise<string> {
-  const out = (await lab.psql('postgres', 'SELECT pg_walfile_name(pg_switch_wal())')).trim();
+  const [switched] = await lab.query('postgres', 'SELECT pg_walfile_name(pg_switch_wal()) AS segment');
+  const out = String(switched?.segment);
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (existsSync(path.join(lab.paths.archiveDir, out))) return out;
@@ -59,14 +60,11 @@ function tableFromManifests(backups: StoredBackup[], database: string | undefine
  */
 export async function locateBadTransaction(lab: Lab, pattern: string, options: { database?: string; fromWalFile?: string } = {}): Promise<LocatedBadTransaction> {
   const statement = parseBadStatement(pattern);
-  const databases = options.database ? [options.database] : (await lab.psql('postgres', 'SELECT datname FROM pg_database WHERE NOT datistemplate ORDER BY 1')).trim().split('\n').filter(Boolean);
+  const databases = options.database ? [options.database] : (await lab.query('postgres', 'SELECT datname FROM pg_database WHERE NOT datistemplate AND datallowconn ORDER BY 1')).map((r) => String(r.datname));
   const hits: Array<{ database: string; oid: number; relfilenode: number }> = [];
   for (const db of databases) {
-    const row = (await lab.psql(db, `SELECT c.oid, pg_relation_filenode(c.oid) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = '${statement.schema.replace(/'/g, "''")}' AND c.relname = '${statement.table.replace(/'/g, "''")}' AND c.relkind IN ('r','p')`)).trim();
-    if (row) {
-      const [oid, filenode] = row.split('|').map(Number);
-      hits.push({ database: db, oid: oid!, relfilenode: filenode! });
-    }
+    const [row] = await lab.query(db, "SELECT c.oid::int AS oid, pg_relation_filenode(c.oid)::int AS filenode FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r','p')", [statement.schema, statement.table]);
+    if (row) hits.push({ database: db, oid: Number(row.oid), relfilenode: Number(row.filenode) });
   }
   if (hits.length > 1) throw new UserError(`The table ${statement.schema}.${statement.table} exists in several databases (${hits.map((h) => h.database).join(', ')}).`, 'Say which one with --database.');
   let database = hits[0]?.database;
@@ -80,7 +78,8 @@ export async function locateBadTransaction(lab: Lab, pattern: string, options: {
     tableOid = known?.oid;
   }
   if (statement.kind === 'truncate') tableOid = hits[0]?.oid ?? tableOid;
-  const databaseOid = Number((await lab.psql('postgres', `SELECT oid FROM pg_database WHERE datname = '${database.replace(/'/g, "''")}'`)).trim());
+  const [databaseRow] = await lab.query('postgres', 'SELECT oid::int AS oid FROM pg_database WHERE datname = $1', [database]);
+  const databaseOid = Number(databaseRow?.oid);
   const found = await findBadTransaction({ archiveDir: lab.paths.archiveDir, binaries: lab.pg(), statement, databaseOid, relfilenode, tableOid, fromWalFile: options.fromWalFile });
   return { ...found, database, schema: statement.schema, table: statement.table, kind: statement.kind };
 }

@@ -3,9 +3,9 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../core/errors.ts';
+import { MODULE_EXTENSION } from '../util/package-root.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const tsxLoader = createRequire(import.meta.url).resolve('tsx');
 
 /** How to start the sample service. */
 export interface ServiceOptions {
@@ -40,8 +40,9 @@ export interface ServiceProcess {
 
 /** Starts the sample payments service and waits until it listens. */
 export function startPaymentsService(options: ServiceOptions): Promise<ServiceProcess> {
-  const child: ChildProcess = fork(path.join(here, 'payments-service.ts'), [], {
-    execArgv: ['--import', tsxLoader],
+  // From the sources the service is TypeScript (run under tsx); from the compiled build it is plain JavaScript.
+  const child: ChildProcess = fork(path.join(here, `payments-service${MODULE_EXTENSION}`), [], {
+    execArgv: MODULE_EXTENSION === '.ts' ? ['--import', createRequire(import.meta.url).resolve('tsx')] : [],
     env: {
       ...process.env,
       PGDRILL_DATABASE_URL: options.databaseUrl,

@@ -15,10 +15,6 @@ export function checkServerStep(why: string): RunbookStep {
     expect: 'pg_isready prints "accepting connections" for the server address.',
     command: { kind: 'shell', text: 'pg_isready -h "$PGHOST" -p "$PGPORT" -t 5' },
     timeoutMs: 15_000,
-    async run(ctx) {
-      const out = await ctx.exec(ctx.pgBin('pg_isready'), ['-h', ctx.target.endpoint.host, '-p', String(ctx.target.endpoint.port), '-t', '5']);
-      ctx.output(out.trim());
-    },
   };
 }
 
@@ -29,7 +25,7 @@ export function verifyServiceStep(expect: string, fastMs = 1000): RunbookStep {
     title: 'Verify that the service answers again',
     why: "Recovery is what the service's users see, not what the database says: its health check runs a real query through its own pool.",
     expect,
-    command: { kind: 'shell', text: 'curl -fsS "$SERVICE_URL/health"' },
+    command: { kind: 'action', text: `GET $SERVICE_URL/health until it answers 200 within ${fastMs} ms` },
     manual: 'Call the service health endpoint until it answers 200 quickly; if it keeps failing, restart the service instances so their pools reconnect.',
     timeoutMs: 60_000,
     verifyIntervalMs: 100,

@@ -1,4 +1,4 @@
-import { StepUnavailableError, type RunbookStep, type StepContext } from '../core/runbook.ts';
+import { StepUnavailableError, type RunbookStep, type StepCommand, type StepContext } from '../core/runbook.ts';
 import type { Endpoint } from '../core/target.ts';
 import { parsePools, type PoolerConsole } from '../pooler/admin-console.ts';
 
@@ -8,9 +8,14 @@ import { parsePools, type PoolerConsole } from '../pooler/admin-console.ts';
  * and shows the console command it sends.
  */
 
-/** The admin console `psql` line a person would type for `command` (what a step shows). */
-export function consoleCommand(command: string): string {
+/** The admin console `psql` line a person types for `command` (manual instructions). */
+export function consolePsql(command: string): string {
   return `psql -h "$PGBOUNCER_HOST" -p "$PGBOUNCER_PORT" -d pgbouncer -c "${command}"`;
+}
+
+/** What a step that sends `commands` to the admin console shows: each is sent through pg exactly as written. */
+export function consoleAction(...commands: string[]): StepCommand {
+  return { kind: 'action', text: `on PgBouncer's admin console (database pgbouncer): ${commands.join('; ')}` };
 }
 
 /** The session's PgBouncer admin console, or a clear "not here" (a person follows the manual instructions). */
@@ -37,8 +42,8 @@ export function verifyPoolsStep(expect: string): RunbookStep {
     title: "Verify PgBouncer's pools",
     why: 'The pooler is healthy when its admin console answers, no database is paused or disabled (a PAUSE left behind holds every client) and no client waits for a server connection.',
     expect,
-    command: { kind: 'shell', text: `${consoleCommand('SHOW DATABASES')} -c "SHOW POOLS"` },
-    manual: `On the PgBouncer host: ${consoleCommand('SHOW DATABASES')} -c "SHOW POOLS"; every database paused = 0, disabled = 0, and cl_waiting 0 in every pool.`,
+    command: consoleAction('SHOW DATABASES', 'SHOW POOLS'),
+    manual: `On the PgBouncer host: ${consolePsql('SHOW DATABASES')} -c "SHOW POOLS"; every database paused = 0, disabled = 0, and cl_waiting 0 in every pool.`,
     timeoutMs: 30_000,
     verifyIntervalMs: 200,
     async verify(ctx) {

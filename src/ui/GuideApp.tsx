@@ -11,7 +11,7 @@ import { Summary } from './Summary.tsx';
 import { INITIAL_UI, keyHints, reduceKey, splitInput, type KeyView, type UiCommand, type UiState } from './ui-state.ts';
 
 /** How the UI ended: the session finished, the operator quit (q) or interrupted (Ctrl-C), or something broke. */
-export type UiExit = { kind: 'finished' | 'quit' | 'interrupted' } | { kind: 'error'; error: unknown };
+export type UiExit = { kind: 'finished' | 'interrupted' } | { kind: 'quit'; discard?: boolean } | { kind: 'error'; error: unknown };
 
 /** What the guided UI renders and calls back. */
 export interface GuideAppProps {
@@ -103,7 +103,10 @@ export function GuideApp({ session, onExit, tickMs = 1000, initialMessage }: Gui
         show(session.note(command.text));
         break;
       case 'quit':
-        session.end('quit', 'the operator quit').then(() => leave({ kind: 'quit' }), fail);
+        // A step that is slow to stop (it has up to its grace period) must not look like a frozen screen.
+        if (session.nextAction() === 'busy') setUi((u) => ({ ...u, message: { text: 'Stopping the running step (its processes and queries), then quitting…', tone: 'warn' } }));
+        if (command.discard) session.end('quit', 'the operator quit and discarded the side clusters (Q)').then(() => leave({ kind: 'quit', discard: true }), fail);
+        else session.end('quit', 'the operator quit').then(() => leave({ kind: 'quit' }), fail);
         break;
       case 'interrupt':
         session.end('interrupted', 'the operator pressed Ctrl-C').then(() => leave({ kind: 'interrupted' }), fail);

@@ -38,7 +38,9 @@ export interface KeyPress {
 
 /**
  * What the operator asked for, for the component to call on the session:
- * `quit` ends the session resumably (q), `interrupt` ends it as interrupted
+ * `quit` ends the session resumably (q; with `discard`, Q: the side
+ * clusters its steps restored are stopped and removed, so it is no longer
+ * resumable from them), `interrupt` ends it as interrupted
  * (Ctrl-C), `exit` leaves a session that already ended or finished.
  */
 export type UiCommand =
@@ -47,7 +49,7 @@ export type UiCommand =
   | { type: 'retry' }
   | { type: 'skip'; reason: string }
   | { type: 'note'; text: string }
-  | { type: 'quit' }
+  | { type: 'quit'; discard?: boolean }
   | { type: 'interrupt' }
   | { type: 'exit' };
 
@@ -117,6 +119,9 @@ export function reduceKey(ui: UiState, view: KeyView, key: KeyPress): { ui: UiSt
     case 'q':
       if (view.action === 'busy') return { ui: { ...base, confirmQuit: true, message: warn('A step is running. Press q again to interrupt it and quit (the journal is kept), any other key to let it run.') } };
       return { ui: base, command: over ? { type: 'exit' } : { type: 'quit' } };
+    case 'Q':
+      if (view.action === 'busy') return { ui: { ...base, message: info('A step is running: wait for it, or press q to interrupt it, before quitting with Q.') } };
+      return { ui: base, command: over ? { type: 'exit' } : { type: 'quit', discard: true } };
     case 'r':
       if (view.action === 'retry') return view.destructive && !view.manual ? { ui: open('confirm') } : { ui: base, command: { type: 'retry' } };
       if (view.action === 'refused') return { ui: base, command: { type: 'run' } };
@@ -157,6 +162,7 @@ export const HELP_LINES: ReadonlyArray<[string, string]> = [
   ['n', 'add a note to the incident timeline (any time)'],
   ['?', 'show or hide these keys'],
   ['q', 'quit: the journal is kept; continue later with --resume (twice while a step runs)'],
+  ['Q', 'quit and discard: stop and remove the side clusters this session restored (the journal is kept)'],
   ['Ctrl-C', 'interrupt a running step and quit at once'],
   ['Esc', 'cancel a prompt'],
 ];

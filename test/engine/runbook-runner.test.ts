@@ -82,7 +82,7 @@ describe('runbook engine (unattended)', () => {
       const message = (error as Error).message;
       expect(message).toMatch(/id: must be kebab-case/);
       expect(message).toMatch(/title: Too small/i);
-      expect(message).toMatch(/a step needs run, verify, a SQL command \(with its database\) or manual instructions/);
+      expect(message).toMatch(/a step needs run, verify, a SQL command \(with its database\), a shell command or manual instructions/);
       expect(message).toMatch(/duplicate step id "a"/);
     }
   });

@@ -49,6 +49,20 @@ describe('a step that is cancelled really stops', () => {
     expect(await processesMatching(seconds)).toEqual([]);
   });
 
+  it('a timeout kills the whole process tree of a shell step (zx), not only its shell', async () => {
+    const seconds = '32.4242';
+    const started = performance.now();
+    const steps = await runRunbookUnattended(
+      defineRunbook({ id: 'shell', title: 't', summary: 's', steps: [{ id: 'sleep', title: 'sleep', ...base, timeoutMs: 500, command: { kind: 'shell', text: `sleep ${seconds} & sleep ${seconds}; wait` } }] }),
+      contexts,
+      { clock: new DrillClock(), signal: new AbortController().signal },
+    );
+    expect(performance.now() - started).toBeLessThan(5_000);
+    expect(steps[0]).toMatchObject({ id: 'sleep', status: 'failed' });
+    expect(steps[0]!.detail).toMatch(/timed out after 500 ms/);
+    expect(await processesMatching(seconds)).toEqual([]);
+  });
+
   it('a timeout cancels the query a step runs through ctx.sql (the backend stops running it)', async () => {
     const started = performance.now();
     const steps = await runRunbookUnattended(

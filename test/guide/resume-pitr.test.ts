@@ -76,6 +76,23 @@ describe('guide accidental-deletion: a resumed session picks up where it stopped
     await expectRecoveredAndClean(journal);
   });
 
+  it('an operator who quits and says so (--discard-side-clusters) leaves no side cluster behind', async () => {
+    await env.lab.query('payments_db', 'DELETE FROM payments');
+    const journal = path.join(tempDir('resume-journal'), 'discard.jsonl');
+    const first = await runCli(['guide', 'accidental-deletion', '--yes', '--lab-dir', env.labDir, '--journal', journal]);
+    expect(first.code).toBe(1);
+    expect(readdirSync(labScratchRoot(env.lab))).toHaveLength(1);
+    // Quitting without saying so keeps it for the resume (the test above); saying so removes it.
+    const quit = await runCli(['guide', 'accidental-deletion', '--resume', journal, '--yes', '--discard-side-clusters', '--lab-dir', env.labDir]);
+    expect(quit.code).toBe(1);
+    expect(quit.stderr).toMatch(/copy-back\) is destructive/);
+    expect(quit.stderr).toMatch(/Side cluster \S+side-\S+ stopped and removed/);
+    expect(readdirSync(labScratchRoot(env.lab))).toEqual([]);
+    expect(await processesMatching(labScratchRoot(env.lab))).toEqual([]);
+    // The live table was not touched by the discard.
+    expect(await liveRows()).toBe(0);
+  });
+
   it('says clearly, naming the step to run again, when the side cluster is gone before the resume', async () => {
     await env.lab.query('payments_db', 'DELETE FROM payments');
     const journal = path.join(tempDir('resume-journal'), 'gone.jsonl');

@@ -50,6 +50,14 @@ describe('UI key reducer', () => {
     expect(press(view('busy'), key('n'), key('q'), key('s'), key('r'), enter).commands).toEqual([{ type: 'note', text: 'qsr' }]);
   });
 
+  it('Q quits and discards the side clusters; not while a step runs', () => {
+    expect(press(view('run'), key('Q')).commands).toEqual([{ type: 'quit', discard: true }]);
+    expect(press(view('retry'), key('Q')).commands).toEqual([{ type: 'quit', discard: true }]);
+    const busy = press(view('busy'), key('Q'));
+    expect(busy.commands).toEqual([]);
+    expect(busy.ui.message?.text).toMatch(/wait for it, or press q to interrupt it/);
+  });
+
   it('q quits, but asks again while a step runs; Ctrl-C interrupts at once', () => {
     expect(press(view('run'), key('q')).commands).toEqual([{ type: 'quit' }]);
     const once = press(view('busy'), key('q'));

@@ -18,6 +18,7 @@ import { CleanupStack } from '../../util/cleanup.ts';
 import { checkDirPath } from '../../util/safe-dir.ts';
 import { LAB_DIR_ROLE } from '../../lab/lab-dir.ts';
 import { say, warn } from '../output.ts';
+import { commandSummary } from '../command-table.ts';
 
 function mib(bytes: number): string {
   return `${(bytes / 1048576).toFixed(1)} MiB`;
@@ -37,7 +38,7 @@ async function runningLab(labDir: string | undefined): Promise<Lab> {
 
 /** `pgdrill backup run | list | prune | verify`: backups, and the proof that they restore. */
 export function registerBackup(program: Command, setExit: (code: number) => void): void {
-  const backup = program.command('backup').description('take backups (base backup + dumps), list, prune, and verify them by a real restore');
+  const backup = program.command('backup').description(commandSummary('backup'));
   const labDirOption = ['--lab-dir <dir>', 'lab directory (default: .pgdrill under the current directory)'] as const;
   const backupDirOption = ['--backup-dir <dir>', 'where backups live (default: <lab-dir>/backups)'] as const;
 

@@ -15,6 +15,7 @@ import { selectScenarios } from '../../suite/select-scenarios.ts';
 import { progressLine, suiteExitCode, suiteWorkDir } from '../../suite/suite-output.ts';
 import { checkOutputFile } from '../../util/safe-dir.ts';
 import { say, warn } from '../output.ts';
+import { commandSummary } from '../command-table.ts';
 
 interface CiFlags {
   config?: string;
@@ -29,7 +30,7 @@ interface CiFlags {
 export function registerCi(program: Command, setExit: (code: number) => void): void {
   program
     .command('ci')
-    .description('run the drill suite for CI: every scenario (or those named) in fresh labs, judged against objectives, with reports')
+    .description(commandSummary('ci'))
     .argument('[scenarios...]', 'scenario ids to run (default: the config\'s list, else every scenario)')
     .option('--config <file>', 'config file with objectives per scenario (default: ./pgdrill.config.ts when present)')
     .option('--junit <file>', 'write JUnit XML: one test case per scenario')

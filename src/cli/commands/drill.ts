@@ -17,6 +17,7 @@ import { writeJsonReport } from '../../report/json-report.ts';
 import { renderDrillResult } from '../../report/terminal-report.ts';
 import { say, warn } from '../output.ts';
 import { parseDuration, parsePositiveInt } from '../parse.ts';
+import { commandSummary } from '../command-table.ts';
 
 /** The exit code of one drill's status: a pass is 0, a breach 2, anything that rehearsed nothing 1. */
 export function exitCodeOf(status: DrillResult['status']): number {
@@ -44,7 +45,7 @@ interface DrillFlags {
 export function registerDrill(program: Command, setExit: (code: number) => void): void {
   program
     .command('drill')
-    .description('run disaster scenarios unattended on the lab under load, and measure RTO and RPO')
+    .description(commandSummary('drill'))
     .argument('[scenarios...]', 'scenario ids (see `pgdrill list`) or paths to scenario .ts files')
     .option('--all', 'run every scenario, one after another, each in a fresh lab')
     .option('--tag <tag...>', 'run the scenarios with any of these tags, each in a fresh lab')

@@ -14,6 +14,7 @@ import { describeTruncatedTail, readJournal, type JournalRead } from '../../jour
 import { LAB_DIR_ROLE } from '../../lab/lab-dir.ts';
 import { checkDirPath, checkOutputFile } from '../../util/safe-dir.ts';
 import { reportFailure, say, warn } from '../output.ts';
+import { commandSummary } from '../command-table.ts';
 
 /**
  * Ink renders only its last frame when the CI or CONTINUOUS_INTEGRATION
@@ -44,6 +45,7 @@ interface GuideFlags {
   confirm?: string;
   allowDestructive?: boolean;
   dryRun?: boolean;
+  discardSideClusters?: boolean;
   operator?: string;
 }
 
@@ -100,7 +102,7 @@ function resumeMessage(read: JournalRead, opened: OpenedSession): string {
 export function registerGuide(program: Command, setExit: (code: number) => void): void {
   program
     .command('guide')
-    .description('walk an operator through a recovery runbook, step by step, timed and journaled')
+    .description(commandSummary('guide'))
     .argument('<runbook>', 'runbook id (see `pgdrill list`) or path to a runbook .ts file')
     .option('--target <kind>', 'where to act: lab (default) or url (with --url)')
     .option('--url <url>', 'act on an existing server: postgres://user:password@host:port/database')
@@ -111,6 +113,7 @@ export function registerGuide(program: Command, setExit: (code: number) => void)
     .option('-y, --yes', 'without a terminal: run the automatic steps (stops at a step that needs a person)')
     .option('--confirm <name>', 'without a terminal: confirm destructive steps by giving the target name they ask for')
     .option('--allow-destructive', 'allow destructive steps on a target other than the lab')
+    .option('--discard-side-clusters', 'when the session ends, finished or not, stop and remove the side clusters its steps restored (default: kept for --resume until the session finishes)')
     .option('--dry-run', 'print every step and what it would run, without running anything')
     .option('--operator <name>', 'who is at the keyboard (default: $PGDRILL_OPERATOR or the login name)')
     .addHelpText(
@@ -186,6 +189,7 @@ export function registerGuide(program: Command, setExit: (code: number) => void)
       process.stderr.on('error', () => {});
       let code: number = ExitCode.ok;
       let closing: 'quit' | 'interrupted' | 'stopped' = 'interrupted';
+      let discardSideClusters = flags.discardSideClusters === true;
       try {
         if (interactive) {
           const { runGuideUi } = await importWithoutCiDetection(() => import('../../ui/run-guide-ui.tsx'));
@@ -197,6 +201,8 @@ export function registerGuide(program: Command, setExit: (code: number) => void)
           } else if (exit.kind === 'interrupted') {
             code = ExitCode.interrupted;
             closing = 'interrupted';
+          } else if (exit.kind === 'quit' && exit.discard) {
+            discardSideClusters = true;
           }
         } else {
           const outcome = await runPlain(opened.session, { resumeCommand: resume, signal: opened.signal, ...(flags.confirm !== undefined ? { confirm: flags.confirm } : {}) });
@@ -212,7 +218,7 @@ export function registerGuide(program: Command, setExit: (code: number) => void)
         process.removeListener('SIGHUP', onHangup);
         process.removeListener('SIGINT', keepListening);
         process.removeListener('SIGTERM', keepListening);
-        const failures = await opened.close(closing);
+        const failures = await opened.close(closing, undefined, { discardSideClusters });
         for (const failure of failures) warn(`cleanup failed: ${failure}`);
       }
       const state = opened.session.state;

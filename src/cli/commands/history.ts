@@ -5,6 +5,7 @@ import { defaultHistoryFile, readHistory } from '../../suite/history.ts';
 import { say, warn } from '../output.ts';
 import { parsePositiveInt } from '../parse.ts';
 import { maxOf } from '../../util/numbers.ts';
+import { commandSummary } from '../command-table.ts';
 
 const BARS = '▁▂▃▄▅▆▇█';
 
@@ -19,7 +20,7 @@ export function sparkline(values: ReadonlyArray<number | null>): string {
 export function registerHistory(program: Command): void {
   program
     .command('history')
-    .description("show each scenario's measured RTO and RPO over time, from the history `pgdrill ci` records")
+    .description(commandSummary('history'))
     .option('--file <file>', 'history file (default: .pgdrill/history.jsonl)')
     .option('--scenario <id>', 'only this scenario')
     .option('--last <n>', 'runs per scenario to show', parsePositiveInt, 10)

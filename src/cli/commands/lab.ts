@@ -2,10 +2,11 @@ import type { Command } from 'commander';
 import { describeFaultProxy } from '../../engine/fault-proxy.ts';
 import { Lab } from '../../lab/lab.ts';
 import { say, warn } from '../output.ts';
+import { commandSummary } from '../command-table.ts';
 
 /** `pgdrill lab up | status | down`: the embedded PostgreSQL lab. */
 export function registerLab(program: Command): void {
-  const lab = program.command('lab').description('manage the local PostgreSQL lab (real PostgreSQL from this machine\'s binaries)');
+  const lab = program.command('lab').description(commandSummary('lab'));
   const labDirOption = ['--lab-dir <dir>', 'lab directory (default: .pgdrill under the current directory)'] as const;
 
   lab

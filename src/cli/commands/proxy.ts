@@ -4,6 +4,7 @@ import { Toxiproxy, ToxiproxyError } from 'toxiproxy-node-client';
 import { UserError, errorMessage } from '../../core/errors.ts';
 import { say, warn } from '../output.ts';
 import { parsePort } from '../parse.ts';
+import { commandSummary } from '../command-table.ts';
 
 interface ServeFlags {
   host: string;
@@ -24,7 +25,7 @@ function readPopulateConfig(file: string): unknown[] {
 
 /** `pgdrill proxy serve`: the built-in Toxiproxy-compatible server on its own, like toxiproxy-server. */
 export function registerProxy(program: Command): void {
-  const proxy = program.command('proxy').description('the built-in Toxiproxy-compatible fault proxy');
+  const proxy = program.command('proxy').description(commandSummary('proxy'));
   proxy
     .command('serve')
     .description('run the built-in Toxiproxy-compatible server until Ctrl-C (any Toxiproxy client works against it)')

@@ -4,12 +4,13 @@ import { UserError, errorMessage } from '../../core/errors.ts';
 import { describeTruncatedTail, readJournal } from '../../journal/journal-reader.ts';
 import { renderIncidentReport } from '../../journal/incident-report.ts';
 import { warn } from '../output.ts';
+import { commandSummary } from '../command-table.ts';
 
 /** `pgdrill report <journal>`: a guided session's incident timeline as Markdown. */
 export function registerReport(program: Command): void {
   program
     .command('report')
-    .description('write the incident timeline of a guided session (its journal) as Markdown, for a postmortem')
+    .description(commandSummary('report'))
     .argument('<journal>', 'a journal written by `pgdrill guide` (.jsonl)')
     .option('-o, --output <file>', 'write the Markdown to this file instead of stdout')
     .action((journal: string, flags: { output?: string }) => {

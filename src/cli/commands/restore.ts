@@ -6,6 +6,7 @@ import { formatDuration } from '../../report/format.ts';
 import { archiveCurrentWal, chooseBaseBackup, copyTableBack, describeTarget, locateBadTransaction, restoreSideCluster, switchLabTo } from '../../restore/pitr.ts';
 import { CleanupStack } from '../../util/cleanup.ts';
 import { say, warn } from '../output.ts';
+import { commandSummary } from '../command-table.ts';
 
 interface RestoreFlags {
   toTime?: string;
@@ -51,7 +52,7 @@ function parseCopyTable(value: string): { database: string; schema: string; tabl
 export function registerRestore(program: Command): void {
   program
     .command('restore')
-    .description('point-in-time recovery of the lab into a side cluster (newest usable base backup + archived WAL), then copy one table back or switch the lab to it')
+    .description(commandSummary('restore'))
     .option('--to-time <time>', 'recover up to this time (e.g. "2025-01-31 14:05:00+00")')
     .option('--to-lsn <lsn>', 'recover up to this WAL position (e.g. 0/3000060)')
     .option('--to-xid <xid>', 'recover up to this transaction id')
