@@ -7,6 +7,9 @@
  * - chain: the same autocannon run against the sample service, which reaches
  *   a real lab through the built-in fault proxy (writes and reads mixed as
  *   in a drill);
+ * - chain with PgBouncer: the same against a second sample service whose
+ *   path goes through the lab's PgBouncer (service → proxy → PgBouncer →
+ *   PostgreSQL, transaction pooling), when PgBouncer is installed;
  * - drill load: pgdrill's own fixed-rate load generator at the seed's
  *   1000 requests/s through the same chain, to check that a drill holds it
  *   (achieved rate and success ratio).
@@ -26,6 +29,8 @@ import Table from 'cli-table3';
 import { Toxiproxy } from 'toxiproxy-node-client';
 import { ProxyLink } from '../src/faults/proxy-link.ts';
 import { Lab } from '../src/lab/lab.ts';
+import { findPgBouncer } from '../src/lab/pgbouncer-binary.ts';
+import { errorMessage } from '../src/core/errors.ts';
 import { startLoad } from '../src/load/load-generator.ts';
 import { DrillClock } from '../src/measure/clock.ts';
 import { startSupervisedService } from '../src/service/supervised-service.ts';
@@ -94,20 +99,34 @@ export async function runLoadBenchmark(args: string[]): Promise<number> {
 
     const lab = new Lab({ labDir: path.join(root, 'lab'), log: (l) => process.stderr.write(`· ${l}\n`) });
     cleanup.defer('purge the lab', () => lab.down({ purge: true }).then(() => undefined));
-    await lab.up('ephemeral');
+    let poolerProblem: string | undefined;
+    try {
+      findPgBouncer();
+    } catch (error) {
+      poolerProblem = errorMessage(error);
+    }
+    await lab.up('ephemeral', { pooler: poolerProblem === undefined });
     const proxyServer = await startToxiproxyServer();
     cleanup.defer('stop the proxy', () => proxyServer.close());
     const link = await ProxyLink.create(new Toxiproxy(proxyServer.url), 'bench_payments', lab.endpoint);
     const service = await startSupervisedService({ databaseUrl: lab.serviceUrl('payments', link.listen) });
     cleanup.defer('stop the service', () => service.stop());
+    let pooledService: Awaited<ReturnType<typeof startSupervisedService>> | undefined;
+    if (lab.pooler) {
+      const pooledLink = await ProxyLink.create(new Toxiproxy(proxyServer.url), 'bench_payments_pooled', lab.pooler.endpoint);
+      pooledService = await startSupervisedService({ databaseUrl: lab.serviceUrl('payments', pooledLink.listen) });
+      cleanup.defer('stop the pooled service', () => pooledService!.stop());
+    }
     const userId = randomUUID();
 
     const ceiling: Run[] = [];
     const chain: Run[] = [];
+    const pooled: Run[] = [];
     for (let i = 0; i < runs; i++) {
-      process.stderr.write(`· run ${i + 1}/${runs}: ceiling, then the chain (${seconds} s each)\n`);
+      process.stderr.write(`· run ${i + 1}/${runs}: ceiling, then the chain${pooledService ? ', then the chain with PgBouncer' : ''} (${seconds} s each)\n`);
       ceiling.push(await ac(trivialUrl, seconds, connections));
       chain.push(await ac(service.url, seconds, connections, mixedRequests(userId)));
+      if (pooledService) pooled.push(await ac(pooledService.url, seconds, connections, mixedRequests(userId)));
     }
     const held: Array<{ rate: number; ok: number }> = [];
     for (let i = 0; i < runs; i++) {
@@ -135,6 +154,14 @@ export async function runLoadBenchmark(args: string[]): Promise<number> {
       ['chain p99 latency, ms', fmt(summarize(chain.map((r) => r.p99Ms)))],
       ['chain errors (non-2xx, timeouts)', fmt(summarize(chain.map((r) => r.errors)))],
       ['chain / ceiling', fmt(ratio, 3)],
+      ...(pooled.length
+        ? [
+            ['chain with PgBouncer: autocannon → service → proxy → PgBouncer → PostgreSQL, req/s', fmt(summarize(pooled.map((r) => r.rps)))],
+            ['chain with PgBouncer p99 latency, ms', fmt(summarize(pooled.map((r) => r.p99Ms)))],
+            ['chain with PgBouncer errors (non-2xx, timeouts)', fmt(summarize(pooled.map((r) => r.errors)))],
+            ['chain with PgBouncer / chain', fmt(summarize(pooled.map((r, i) => r.rps / chain[i]!.rps)), 3)],
+          ]
+        : [['chain with PgBouncer', `not measured: ${poolerProblem ?? 'no pooler'}`]]),
       [`drill load at ${SEED_RATE} req/s: achieved req/s`, fmt(rate)],
       ['drill load: answered OK, %', fmt(ok, 2)],
       [`the drills hold the seed's ${SEED_RATE} req/s`, rate.min >= SEED_RATE * 0.95 && ok.min >= 99 ? 'yes' : 'NO'],

@@ -4,6 +4,7 @@ import { verifyServiceStep } from '../src/steps/common-steps.ts';
 import { restoreSideCluster, switchLabTo } from '../src/restore/pitr.ts';
 import { requireLab } from '../src/restore/guard.ts';
 import { runCommand } from '../src/util/run-command.ts';
+import { repointServicePath } from '../src/steps/pooler-steps.ts';
 
 /**
  * Recovery runbook for the seed's "Entire database lost": confirm the
@@ -68,9 +69,7 @@ export default defineRunbook({
       manual: 'Update DATABASE_URL in the secrets store (or the DNS name) to the restored instance and restart the service.',
       timeoutMs: 30_000,
       async run(ctx) {
-        if (!ctx.link) throw new Error('no service path to repoint here: follow the manual instructions');
-        await ctx.link.setUpstream(ctx.target.endpoint);
-        ctx.output(`proxy ${ctx.link.name} → ${ctx.target.endpoint.host}:${ctx.target.endpoint.port}`);
+        if (!(await repointServicePath(ctx, ctx.target.endpoint))) throw new Error('no service path to repoint here: follow the manual instructions');
       },
     },
     verifyServiceStep('GET /health answers 200 within a few seconds; restart the service instances if it keeps failing.'),

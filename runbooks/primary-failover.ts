@@ -3,6 +3,7 @@ import { defineRunbook, StepUnavailableError, type StepContext } from '../src/co
 import type { Lab } from '../src/lab/lab.ts';
 import { requireLab } from '../src/restore/guard.ts';
 import { verifyServiceStep } from '../src/steps/common-steps.ts';
+import { repointServicePath } from '../src/steps/pooler-steps.ts';
 
 /** The lab's replica, or a clear "not here" for a session that has none. */
 function replicaOf(ctx: StepContext): Lab {
@@ -91,16 +92,14 @@ export default defineRunbook({
     {
       id: 'repoint-service',
       title: 'Point the service path at the promoted replica',
-      why: 'The service reaches the database through a stable address (a proxy, a DNS name, DATABASE_URL). It must now lead to the new primary; open connections to the dead one are dropped.',
-      expect: "The service path's upstream is the promoted replica's address.",
-      command: { kind: 'action', text: 'update the proxy upstream (or DATABASE_URL / the DNS name) to the promoted replica' },
-      manual: 'Update the DNS name or DATABASE_URL to the promoted instance and restart the service instances if their pools do not reconnect.',
+      why: 'The service reaches the database through a stable address (a proxy, PgBouncer, a DNS name, DATABASE_URL). It must now lead to the new primary; open connections to the dead one are dropped. With PgBouncer in the path the services keep their address (the pooler) and PgBouncer is repointed: RELOAD makes it open its new server connections to the promoted replica.',
+      expect: "The service path's upstream (PgBouncer's [databases] host and port, or the proxy's) is the promoted replica's address.",
+      command: { kind: 'action', text: 'with PgBouncer: set host/port of each database in pgbouncer.ini to the promoted replica, then RELOAD on its admin console; without: update the proxy upstream (or DATABASE_URL / the DNS name)' },
+      manual: 'With PgBouncer: edit its [databases] host/port (or the DNS name it resolves) to the promoted instance and run RELOAD on its admin console (PAUSE before and RESUME after to hold clients instead of failing them). Without: update the DNS name or DATABASE_URL and restart the service instances if their pools do not reconnect.',
       timeoutMs: 30_000,
       async run(ctx) {
         const lab = replicaOf(ctx);
-        if (!ctx.link) throw new StepUnavailableError('link', 'no service path to repoint in this session: follow the manual instructions');
-        await ctx.link.setUpstream(lab.replicaEndpoint);
-        ctx.output(`proxy ${ctx.link.name} → ${lab.replicaEndpoint.host}:${lab.replicaEndpoint.port}`);
+        if (!(await repointServicePath(ctx, lab.replicaEndpoint))) throw new StepUnavailableError('link', 'no service path to repoint in this session: follow the manual instructions');
       },
     },
     verifyServiceStep('GET /health answers 200 within a second, from the promoted replica.'),

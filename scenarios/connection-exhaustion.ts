@@ -21,4 +21,5 @@ export default defineScenario({
   load: { rate: 100, writeRatio: 0.5, timeoutMs: 10_000, maxDurationMs: 15 * 60_000 },
   warmupMs: 2000,
   observeMs: 4000,
+  poolerClaim: 'the services reach PostgreSQL through PgBouncer, which keeps its own server connections: when other clients take every free connection, the service keeps being served',
 });

@@ -19,6 +19,8 @@ const ConfigSchema = z
     holdMs: z.number().int().min(0).optional(),
     /** Load rate for every scenario. */
     rate: z.number().int().positive().optional(),
+    /** PgBouncer in the service path of every scenario (service → fault proxy → PgBouncer → PostgreSQL), as `--pooler` does. */
+    pooler: z.boolean().optional(),
   })
   .strict();
 

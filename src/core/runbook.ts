@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ProxyLink } from '../faults/proxy-link.ts';
 import type { Lab } from '../lab/lab.ts';
+import type { PoolerConsole } from '../pooler/admin-console.ts';
 import type { SupervisedService } from '../service/supervised-service.ts';
 import { hasErrorBrand, UserError } from './errors.ts';
 import type { Target } from './target.ts';
@@ -63,6 +64,11 @@ export interface StepContext {
   service?: SupervisedService;
   /** The lab, when the target is the lab (its data directory, archive, binaries). */
   lab?: Lab;
+  /**
+   * PgBouncer's admin console, when a pooler is in the service's path (a
+   * drill with the pooler, a lab with one, or `guide --pooler-url`).
+   */
+  pooler?: PoolerConsole;
   /** One line of the step's output (shown live, kept in the journal). */
   output(line: string): void;
   /** Aborted when the drill or session is interrupted. */
@@ -74,7 +80,7 @@ export interface StepContext {
  * against a live server has no fault proxy and no sample service (and a
  * `url` target has no lab).
  */
-export type StepCapability = 'link' | 'serviceUrl' | 'service' | 'lab';
+export type StepCapability = 'link' | 'serviceUrl' | 'service' | 'lab' | 'pooler';
 
 /**
  * Thrown when a step touches a part of its context that this session does

@@ -24,9 +24,10 @@ export interface ServiceSettings {
  * What a scenario's runbook relies on in the lab, checked right after the
  * lab is up and before the load starts: `wal-archive`, a WAL archiver that
  * is not failing (the runbook restores or recovers to a point in time from
- * the archive).
+ * the archive); `pooler`, PgBouncer in the service's path (the drill starts
+ * it: service → fault proxy → PgBouncer → PostgreSQL).
  */
-export type ScenarioNeed = 'wal-archive';
+export type ScenarioNeed = 'wal-archive' | 'pooler';
 
 /** A variant of a scenario: the same runbook against a different fault. */
 export interface ScenarioVariant {
@@ -72,6 +73,12 @@ export interface Scenario {
    * weekly restore test); without it such a drill is `ineffective`.
    */
   evidenceIsProof?: boolean;
+  /**
+   * What PgBouncer in the path promises for this scenario (the seed's
+   * claim). With one, `drill <scenario> --pooler` measures the scenario
+   * twice, without and with the pooler, and says whether the claim held.
+   */
+  poolerClaim?: string;
   /**
    * Prepares the lab before the load starts (a base backup, a replica, a
    * table to corrupt). Runs after the lab, proxy and service are up; what it
@@ -121,8 +128,9 @@ const ScenarioSchema = z.object({
     })
     .optional(),
   observeMs: z.number().int().min(0).max(600_000),
-  needs: z.array(z.enum(['wal-archive'])).optional(),
+  needs: z.array(z.enum(['wal-archive', 'pooler'])).optional(),
   evidenceIsProof: z.boolean().optional(),
+  poolerClaim: z.string().min(1).optional(),
   setup: z.function().optional(),
 });
 

@@ -4,6 +4,7 @@ import type { Objectives, Scenario, ServiceSettings } from '../core/scenario.ts'
 import type { Fault, FaultContext } from '../faults/fault.ts';
 import { ProxyLink } from '../faults/proxy-link.ts';
 import { Lab } from '../lab/lab.ts';
+import { POOLER_SETTINGS } from '../lab/pooler.ts';
 import { startLoad, type LoadData, type LoadOutcome, type LoadProfile } from '../load/load-generator.ts';
 import { DrillClock } from '../measure/clock.ts';
 import { measureDataLoss, type DataLossMeasure, type PresentIds } from '../measure/data-loss.ts';
@@ -41,6 +42,8 @@ export interface DrillOptions {
   observeMs?: number;
   /** Overrides the sample service's settings (retries, timeouts). */
   service?: ServiceSettings;
+  /** Puts PgBouncer in the service's path (service → fault proxy → PgBouncer → PostgreSQL); a scenario that needs `pooler` has it anyway. */
+  pooler?: boolean;
   /** Progress lines for a person (already redacted). */
   log?: (line: string) => void;
   /** Runbook events (terminal reporter, journal, UI). */
@@ -128,6 +131,7 @@ export async function runDrill(scenario: Scenario, options: DrillOptions = {}): 
   const observeMs = Math.max(options.observeMs ?? scenario.observeMs, DEFAULT_RECOVERY_CRITERIA.windowMs + 500);
   const profile: LoadProfile = { ...scenario.load, ...options.load };
   const slowRequestMs = scenario.slowRequestMs ?? DEFAULT_SLOW_REQUEST_MS;
+  const pooled = options.pooler === true || scenario.needs?.includes('pooler') === true;
 
   let fault: Fault = scenario.fault;
   let steps: StepResult[] = scenario.runbook.steps.map((s) => ({ id: s.id, title: s.title, status: 'skipped', durationMs: 0, startedAtMs: 0, detail: 'not run' }));
@@ -146,7 +150,8 @@ export async function runDrill(scenario: Scenario, options: DrillOptions = {}): 
       fault = pickFault(scenario, options.variant);
       const lab = new Lab({ labDir: options.labDir, log, env: options.env });
       cleanup.defer('stop the lab if this drill started it', () => lab.releaseEphemeral().then(() => undefined));
-      await lab.up('ephemeral');
+      await lab.up('ephemeral', { pooler: pooled });
+      const pooler = pooled ? (lab.pooler ?? undefined) : undefined;
       if (signal.aborted) throw signal.reason;
       if (scenario.needs?.includes('wal-archive')) {
         const archiver = await lab.archiverHealth();
@@ -157,17 +162,18 @@ export async function runDrill(scenario: Scenario, options: DrillOptions = {}): 
       cleanup.defer('close the fault proxy', () => proxyServer.close());
       const proxyKind = { external: 'Toxiproxy from TOXIPROXY_URL', binary: 'toxiproxy-server from PATH', 'built-in': 'built-in server' }[proxyServer.kind];
       log(`Fault proxy: ${proxyKind} at ${proxyServer.url}.`);
-      const link = await ProxyLink.create(proxyServer.client, `pgdrill_payments_db_${process.pid}`, lab.endpoint);
+      const link = await ProxyLink.create(proxyServer.client, `pgdrill_payments_db_${process.pid}`, pooler ? pooler.endpoint : lab.endpoint);
+      if (pooler) log(`PgBouncer (pid ${pooler.pid()}) at ${pooler.endpoint.host}:${pooler.endpoint.port}: the path is service → fault proxy → PgBouncer → PostgreSQL.`);
       cleanup.defer('remove the drill proxy', () => link.remove());
 
       const service = await startSupervisedService({ ...scenario.service, ...options.service, databaseUrl: lab.serviceUrl('payments', link.listen), log: (line) => log(`service: ${line}`) });
       cleanup.defer('stop the sample service', () => service.stop());
       log(`Sample service at ${service.url} (pid ${service.pid}), reaching PostgreSQL through ${link.listen.host}:${link.listen.port}.`);
 
-      const contexts = openStepContext({ target: lab, binaries: lab.pg(), link, serviceUrl: service.url, service, lab });
+      const contexts = openStepContext({ target: lab, binaries: lab.pg(), link, serviceUrl: service.url, service, lab, ...(pooler ? { pooler } : {}) });
       cleanup.defer('close runbook connections', () => contexts.close());
       await waitForHealth(service.url, 20_000, signal);
-      const faultCtx: FaultContext = { target: lab, lab, link, service, log };
+      const faultCtx: FaultContext = { target: lab, lab, link, service, log, ...(pooler ? { pooler } : {}) };
       if (scenario.setup) {
         log('Preparing the scenario (setup).');
         await scenario.setup(faultCtx);
@@ -251,6 +257,7 @@ export async function runDrill(scenario: Scenario, options: DrillOptions = {}): 
   const judgedAll = outcome ? applyLatencyObjective(outcome.timeline, slowRequestMs) : undefined;
   const failedRequests = judgedAll ? judgedAll.count((i) => !judgedAll.ok(i)) : 0;
   const notes: string[] = [];
+  if (pooled) notes.push(`Path: service → fault proxy → PgBouncer (transaction pooling, ${POOLER_SETTINGS.poolSizePerDatabase} server connections per database) → PostgreSQL.`);
   if (fault.name === 'none' && recovery && (recovery.rtoMs ?? 1) > 0) {
     notes.push(
       `No fault was injected: the measured RTO (${recovery.rtoMs === null ? 'no recovery while observed' : `${(recovery.rtoMs / 1000).toFixed(1)} s`}) is how long the procedure itself disturbed the service running beside it (${recovery.failuresAfterFault} requests failed or took longer than ${slowRequestMs} ms). In production the procedure runs away from the live service (the seed: on staging).`,

@@ -1,5 +1,6 @@
 import type { Target } from '../core/target.ts';
 import type { Lab } from '../lab/lab.ts';
+import type { LabPooler } from '../lab/pooler.ts';
 import type { SupervisedService } from '../service/supervised-service.ts';
 import type { ProxyLink } from './proxy-link.ts';
 
@@ -13,6 +14,8 @@ export interface FaultContext {
   link: ProxyLink;
   /** The sample service (a fault may crash it). */
   service: SupervisedService;
+  /** The lab's PgBouncer, when it is in the service's path (service → fault proxy → PgBouncer → PostgreSQL). */
+  pooler?: LabPooler;
   log: (line: string) => void;
 }
 

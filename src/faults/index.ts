@@ -4,11 +4,13 @@ import { databaseLost } from './database-lost.ts';
 import { deleteAllRows } from './delete-all-rows.ts';
 import { dropTable } from './drop-table.ts';
 import type { Fault } from './fault.ts';
+import { killPooler } from './kill-pooler.ts';
 import { killPrimary } from './kill-primary.ts';
 import { killService } from './kill-service.ts';
 import { latency } from './latency.ts';
 import { lockBlocker } from './lock-blocker.ts';
 import { noFault } from './no-fault.ts';
+import { poolHog } from './pool-hog.ts';
 import { proxyDown } from './proxy-down.ts';
 import { resetPeer } from './reset-peer.ts';
 
@@ -21,6 +23,8 @@ export const FAULTS: Readonly<Record<string, () => Fault>> = {
   'connection-hog': () => connectionHog(),
   'kill-service': () => killService(),
   'kill-primary': () => killPrimary(),
+  'kill-pooler': () => killPooler(),
+  'pool-hog': () => poolHog(),
   'corrupt-page': () => corruptPage(),
   'delete-all-rows': () => deleteAllRows(),
   'drop-table': () => dropTable(),
@@ -29,4 +33,4 @@ export const FAULTS: Readonly<Record<string, () => Fault>> = {
 };
 
 export type { Fault, FaultContext } from './fault.ts';
-export { connectionHog, corruptPage, databaseLost, deleteAllRows, dropTable, killPrimary, killService, latency, lockBlocker, noFault, proxyDown, resetPeer };
+export { connectionHog, corruptPage, databaseLost, deleteAllRows, dropTable, killPooler, killPrimary, killService, latency, lockBlocker, noFault, poolHog, proxyDown, resetPeer };

@@ -13,7 +13,8 @@ import { childrenOf } from '../util/process-tree.ts';
  * whatever the runbook did: a promoted replica becomes the lab's primary
  * (the dead primary's data directory is removed: in production it would be
  * rebuilt as a replica), otherwise the old primary is started again (crash
- * recovery); the service path points at the lab's primary again, and a
+ * recovery); the service path points at the lab's primary again (through
+ * PgBouncer when it is in the path), and a
  * synchronous-commit setting made for the drill is dropped.
  */
 export function killPrimary(): Fault {
@@ -63,6 +64,11 @@ export async function restoreLabTopology(ctx: FaultContext): Promise<void> {
     // The drill may have made commits wait for the replica: never leave the lab depending on it.
     await lab.setSynchronousReplica(false);
   }
-  const upstream = `${lab.endpoint.host}:${lab.endpoint.port}`;
-  if (ctx.link.upstream !== upstream) await ctx.link.setUpstream(lab.endpoint);
+  // With PgBouncer in the path the proxy leads to it, and PgBouncer leads to the lab's primary.
+  if (ctx.pooler) {
+    const up = ctx.pooler.upstream;
+    if (up.host !== lab.endpoint.host || up.port !== lab.endpoint.port) await ctx.pooler.setUpstream(lab.endpoint);
+  }
+  const first = ctx.pooler ? ctx.pooler.endpoint : lab.endpoint;
+  if (ctx.link.upstream !== `${first.host}:${first.port}`) await ctx.link.setUpstream(first);
 }

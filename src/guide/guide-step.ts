@@ -5,6 +5,7 @@ const WHY: Record<StepCapability, string> = {
   serviceUrl: 'it calls the sample service, which only `pgdrill drill` starts',
   service: 'it acts on the sample service, which only `pgdrill drill` starts',
   lab: "it works on the pgdrill lab's own files, and this session's target is not the lab",
+  pooler: "it talks to PgBouncer's admin console, and this session has none (give --pooler-url with its URL, database pgbouncer: postgres://admin@host:6432/pgbouncer, or run the lab with `lab up --pooler`)",
 };
 
 /** Why a step cannot act by itself without `capability`, in one sentence. */

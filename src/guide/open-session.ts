@@ -13,6 +13,7 @@ import { SessionClock } from './session-clock.ts';
 import { GuideSession, type SessionListener } from './session.ts';
 import { foldRecords, type SessionState } from './session-state.ts';
 import { UrlTarget } from './url-target.ts';
+import { urlPoolerConsole, type PoolerConsole } from '../pooler/admin-console.ts';
 import { discardSideClusters, sideClustersIn } from './session-side-clusters.ts';
 
 /** Where a guided session acts: the lab (default) or an existing server by URL. */
@@ -22,6 +23,8 @@ export type GuideTargetSpec = { kind: 'lab'; labDir?: string } | { kind: 'url'; 
 export interface GuideSessionOptions {
   runbook: Runbook;
   target: GuideTargetSpec;
+  /** PgBouncer's admin console URL (`--pooler-url`); a lab target uses the lab's own PgBouncer when it runs one. */
+  poolerUrl?: string;
   /** A new journal's path (a new session). */
   journalPath?: string;
   /** A journal read back to resume (then `journalPath` is ignored). */
@@ -123,7 +126,11 @@ export async function openGuideSession(options: GuideSessionOptions): Promise<Op
         );
       }
     }
-    const contexts = openStepContext({ target, binaries, ...(lab ? { lab } : {}) });
+    let pooler: PoolerConsole | undefined;
+    if (options.poolerUrl) pooler = urlPoolerConsole(options.poolerUrl);
+    else if (lab?.pooler?.isRunning()) pooler = lab.pooler;
+    if (!pooler) missing.push('pooler');
+    const contexts = openStepContext({ target, binaries, ...(lab ? { lab } : {}), ...(pooler ? { pooler } : {}) });
     cleanup.defer('close the runbook connections', () => contexts.close());
     const journal = options.resume ? JournalWriter.reopen(options.resume) : JournalWriter.create(options.journalPath ?? '');
     cleanup.defer('close the journal', () => journal.close());

@@ -19,6 +19,15 @@ const ReplicaSchema = z.object({
   createdAt: z.string(),
 });
 
+/** The lab's PgBouncer, when `lab up --pooler` made one. */
+const PoolerSchema = z.object({
+  /** Its own loopback port (clients and the admin console). */
+  port: z.number().int().min(1).max(65535),
+  /** Where it sends server connections: the lab's primary, or a promoted replica after a failover. */
+  upstream: z.object({ host: z.string(), port: z.number().int().min(1).max(65535) }),
+  createdAt: z.string(),
+});
+
 const LabStateSchema = z.object({
   version: z.literal(1),
   labDir: z.string(),
@@ -37,6 +46,8 @@ const LabStateSchema = z.object({
   replica: ReplicaSchema.nullable().optional(),
   /** `lab up --ssl`: the server has a self-signed certificate, ssl = on, and rejects non-SSL TCP connections of the service roles. */
   ssl: z.boolean().optional(),
+  /** PgBouncer in front of the primary (files in `<serverRoot>/pooler`), absent when none. */
+  pooler: PoolerSchema.nullable().optional(),
 });
 
 /**

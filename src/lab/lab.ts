@@ -19,6 +19,8 @@ import { LAB_DIR_ROLE } from './lab-dir.ts';
 import { checkDirPath, ensureDir } from '../util/safe-dir.ts';
 import { resolveServerUser, type ServerUser } from './server-user.ts';
 import { createLabCertificate, ensureSslHba, labSslSettings } from './lab-ssl.ts';
+import { findPgBouncer } from './pgbouncer-binary.ts';
+import { LabPooler, type PoolerStatus } from './pooler.ts';
 import { ARCHIVER_HEALTH_SQL, archiveCommand, archiverHealthFromRow, installArchiveScript, type ArchiverHealth } from './wal-archiver.ts';
 import { confLines } from './conf-file.ts';
 
@@ -55,6 +57,8 @@ export interface LabStatus {
   replica: ReplicaStatus | null;
   /** Scratch and side clusters left beside the lab (a PITR or a verification that did not finish). */
   scratchClusters: ScratchClusterEntry[];
+  /** PgBouncer, when the lab has one (`lab up --pooler`): pid, port, upstream and SHOW POOLS. */
+  pooler: PoolerStatus | null;
 }
 
 /**
@@ -213,21 +217,26 @@ export class Lab implements Target {
    * replica) left by a killed pgdrill, starts the server when it is not
    * running and loads the fixtures once. With `replica`, also creates a
    * streaming replica beside the primary when there is none; a replica the
-   * lab already has is started with it. `mode` records who owns the
-   * server: `persistent` for `lab up`, `ephemeral` for a drill that will
-   * stop it. Returns whether this call started the server (and the replica).
+   * lab already has is started with it. With `pooler`, also runs PgBouncer
+   * in front of the primary (see `LabPooler`); a pooler the lab already has
+   * is started with it too. `mode` records who owns the server:
+   * `persistent` for `lab up`, `ephemeral` for a drill that will stop it.
+   * Returns whether this call started the server (and the replica, the pooler).
    */
-  async up(mode: LabOwner['mode'] = 'persistent', options: { replica?: boolean; ssl?: boolean } = {}): Promise<{ started: boolean; replicaStarted: boolean }> {
+  async up(mode: LabOwner['mode'] = 'persistent', options: { replica?: boolean; ssl?: boolean; pooler?: boolean } = {}): Promise<{ started: boolean; replicaStarted: boolean; poolerStarted: boolean }> {
     const release = await this.lock();
     try {
       this.pg();
       this.user = resolveServerUser(this.env);
+      // A missing PgBouncer is a clear error before anything starts, not half a lab.
+      if (options.pooler && !this.state?.pooler) findPgBouncer(this.env);
       if (!this.state) await this.create();
       const state = this.requireState();
       let running = await this.isRunning();
       const orphaned = state.owner?.mode === 'ephemeral' && state.owner.pid !== process.pid && !isProcessAlive(state.owner.pid);
-      if (orphaned && (running || (await this.isReplicaRunning()))) {
+      if (orphaned && (running || (await this.isReplicaRunning()) || this.pooler?.isRunning())) {
         this.log(`Reaping a lab server left running by pgdrill process ${state.owner!.pid}, which is gone.`);
+        await this.pooler?.stop();
         if (running) await this.stopServer();
         await this.stopReplica();
         running = false;
@@ -273,7 +282,12 @@ export class Lab implements Target {
         await this.startReplica();
         replicaStarted = true;
       }
-      return { started, replicaStarted };
+      if (options.pooler && !state.pooler) {
+        state.pooler = { port: await freePort(HOST), upstream: { host: HOST, port: state.port }, createdAt: new Date().toISOString() };
+        writeLabState(state);
+      }
+      const poolerStarted = state.pooler ? await this.startPooler() : false;
+      return { started, replicaStarted, poolerStarted };
     } finally {
       release();
     }
@@ -290,6 +304,8 @@ export class Lab implements Target {
         // is stopped even when stopping the primary failed.
         let failure: unknown;
         try {
+          // The pooler first: its clients are cut before the server they reach goes away.
+          if (await this.pooler?.stop()) stopped = true;
           if (await this.isRunning()) {
             await this.stopServer();
             stopped = true;
@@ -341,7 +357,7 @@ export class Lab implements Target {
   async status(): Promise<LabStatus> {
     const s = this.state;
     if (!s) {
-      return { labDir: this.labDir, exists: false, running: false, pid: undefined, port: undefined, dataDir: undefined, archiveDir: undefined, logFile: undefined, owner: null, pgMajor: undefined, ssl: false, archivedWalFiles: 0, archiver: null, connections: {}, replica: null, scratchClusters: [] };
+      return { labDir: this.labDir, exists: false, running: false, pid: undefined, port: undefined, dataDir: undefined, archiveDir: undefined, logFile: undefined, owner: null, pgMajor: undefined, ssl: false, archivedWalFiles: 0, archiver: null, connections: {}, replica: null, scratchClusters: [], pooler: null };
     }
     this.user = resolveServerUser(this.env);
     const running = await this.isRunning();
@@ -359,7 +375,51 @@ export class Lab implements Target {
     }
     const replica = s.replica ? await this.replicaStatus(running) : null;
     const archiver = running ? await this.archiverHealth() : null;
-    return { labDir: this.labDir, exists: true, running, pid: running ? this.postmasterPid() : undefined, port: s.port, dataDir: p.dataDir, archiveDir: p.archiveDir, logFile: p.logFile, owner: s.owner, pgMajor: s.pgMajor, ssl: s.ssl === true, archivedWalFiles, archiver, connections, replica, scratchClusters: this.scratchClusters() };
+    const pooler = (await this.pooler?.status()) ?? null;
+    return { labDir: this.labDir, exists: true, running, pid: running ? this.postmasterPid() : undefined, port: s.port, dataDir: p.dataDir, archiveDir: p.archiveDir, logFile: p.logFile, owner: s.owner, pgMajor: s.pgMajor, ssl: s.ssl === true, archivedWalFiles, archiver, connections, replica, scratchClusters: this.scratchClusters(), pooler };
+  }
+
+  /**
+   * The lab's PgBouncer, or null when the lab has none (`lab up --pooler`
+   * makes one). Its `endpoint` is where clients connect (service URLs
+   * through it: `serviceUrl(service, pooler.endpoint)`), `adminUrl()` and
+   * `admin(command)` reach its admin console, `pid()`/`isRunning()` say
+   * whether it runs, `start()`/`stop()` start and stop it, and
+   * `setUpstream()` repoints it (after a failover).
+   */
+  get pooler(): LabPooler | null {
+    const s = this.state;
+    const entry = s?.pooler;
+    if (!s || !entry) return null;
+    return new LabPooler({
+      dir: path.join(s.serverRoot, 'pooler'),
+      port: () => entry.port,
+      upstream: () => ({ ...entry.upstream }),
+      superuser: s.superuser,
+      superuserPassword: s.superuserPassword,
+      serverUser: this.serverUser(),
+      env: this.env,
+      log: this.log,
+      query: (database, sql, params) => this.query(database, sql, params),
+      saveUpstream: (upstream) => {
+        entry.upstream = { ...upstream };
+        writeLabState(s);
+      },
+    });
+  }
+
+  /** Starts the lab's PgBouncer when it is not running (on a new free port when its own was taken). */
+  private async startPooler(): Promise<boolean> {
+    const s = this.requireState();
+    const entry = s.pooler!;
+    if (this.pooler!.isRunning()) return false;
+    if (!(await isPortFree(entry.port, HOST))) {
+      const port = await freePort(HOST);
+      this.log(`Port ${entry.port} is taken by another program; PgBouncer moves to port ${port}.`);
+      entry.port = port;
+      writeLabState(s);
+    }
+    return this.pooler!.start();
   }
 
   /** Where scratch and side clusters live: beside the data directory, owned by the server user. */
@@ -926,6 +986,11 @@ export class Lab implements Target {
         `PostgreSQL did not start for the lab in ${this.labDir}: ${error instanceof Error ? error.message : String(error)}${tail ? `\nLast lines of ${p.logFile}:\n${tail}` : ''}`,
         'Read the server log named above; `pgdrill lab down --purge` recreates the lab from scratch.',
       );
+    }
+    // Whenever the lab's primary starts (a new port, a promoted replica adopted), PgBouncer follows it.
+    if (s.pooler && (s.pooler.upstream.host !== HOST || s.pooler.upstream.port !== s.port)) {
+      this.log(`PgBouncer now sends its server connections to the lab's primary on ${HOST}:${s.port}.`);
+      await this.pooler!.setUpstream({ host: HOST, port: s.port });
     }
   }
 

@@ -53,6 +53,7 @@ export function registerCi(program: Command, setExit: (code: number) => void): v
         objectives: config.objectives,
         holdMs: config.holdMs,
         load: config.rate ? { rate: config.rate } : {},
+        ...(config.pooler ? { pooler: true } : {}),
         onScenario: ({ index, total, scenario, result }) => warn(progressLine(index, total, scenario.id, result)),
       });
       const results = records.map((r) => r.result);

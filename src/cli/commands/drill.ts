@@ -4,6 +4,7 @@ import type { DrillResult } from '../../core/result.ts';
 import type { Objectives } from '../../core/scenario.ts';
 import { UserError } from '../../core/errors.ts';
 import { runDrill } from '../../engine/drill.ts';
+import { comparePooler } from '../../engine/pooler-comparison.ts';
 import { LAB_DIR_ROLE } from '../../lab/lab-dir.ts';
 import { checkDirPath, checkOutputFile } from '../../util/safe-dir.ts';
 import { renderSuiteTable } from '../../report/suite-table.ts';
@@ -37,6 +38,7 @@ interface DrillFlags {
   objectiveRto?: number;
   objectiveRpo?: number;
   quiet?: boolean;
+  pooler?: boolean;
 }
 
 /** `pgdrill drill <scenario...> | --all | --tag`: scenarios end to end, on the lab. */
@@ -55,6 +57,7 @@ export function registerDrill(program: Command, setExit: (code: number) => void)
     .option('--objective-rpo <duration>', 'override the RPO objective (0 = no acknowledged write may be lost)', parseDuration)
     .option('--json <file>', 'also write the result(s) as JSON to this file')
     .option('--lab-dir <dir>', 'lab directory of a single drill (default: .pgdrill under the current directory)')
+    .option('--pooler', 'put PgBouncer in the service path (service → fault proxy → PgBouncer → PostgreSQL); a scenario with a pooler claim (connection-exhaustion) is measured without and with it')
     .option('-q, --quiet', 'print only the result table')
     .addHelpText('after', '\nExit codes: 0 every objective met, 2 an objective breached, 1 the harness failed or a fault had no effect (ineffective).')
     .action(async (names: string[], flags: DrillFlags) => {
@@ -70,8 +73,19 @@ export function registerDrill(program: Command, setExit: (code: number) => void)
       const load: Partial<LoadProfile> = {};
       if (flags.rate !== undefined) load.rate = flags.rate;
       const log = flags.quiet ? undefined : (line: string) => warn(`· ${line}`);
-      const common = { holdMs: flags.hold, observeMs: flags.observe, load, log, onEvent: flags.quiet ? undefined : printStepEvents };
+      const common = { holdMs: flags.hold, observeMs: flags.observe, load, log, onEvent: flags.quiet ? undefined : printStepEvents, ...(flags.pooler ? { pooler: true } : {}) };
 
+      if (scenarios.length === 1 && !flags.all && !flags.tag && flags.pooler && scenarios[0]!.poolerClaim) {
+        const comparison = await comparePooler(scenarios[0]!, { ...common, labDir: flags.labDir, variant: flags.variant, objectives });
+        say('Without the pooler:');
+        printResult(comparison.without.result);
+        say('With PgBouncer in the path:');
+        // Its notes end with the comparison (comparison.summary).
+        printResult(comparison.with.result);
+        if (flags.json) writeJsonReport(flags.json, [comparison.without.result, comparison.with.result]);
+        setExit(exitCodeOf(comparison.with.result.status));
+        return;
+      }
       if (scenarios.length === 1 && !flags.all && !flags.tag) {
         const { result } = await runDrill(scenarios[0]!, { ...common, labDir: flags.labDir, variant: flags.variant, objectives });
         printResult(result);

@@ -37,6 +37,7 @@ async function importWithoutCiDetection<T>(load: () => Promise<T>): Promise<T> {
 interface GuideFlags {
   target?: string;
   url?: string;
+  poolerUrl?: string;
   labDir?: string;
   journal?: string;
   resume?: string;
@@ -66,6 +67,7 @@ function resumeCommand(runbookArg: string, journal: string, flags: GuideFlags): 
   const parts = ['pgdrill guide', quote(runbookArg), '--resume', quote(journal)];
   if (flags.labDir) parts.push('--lab-dir', quote(flags.labDir));
   if (flags.url) parts.push('--url', "'<the same URL>'");
+  if (flags.poolerUrl) parts.push('--pooler-url', "'<the same URL>'");
   if (flags.allowDestructive) parts.push('--allow-destructive');
   return parts.join(' ');
 }
@@ -104,6 +106,7 @@ export function registerGuide(program: Command, setExit: (code: number) => void)
     .argument('<runbook>', 'runbook id (see `pgdrill list`) or path to a runbook .ts file')
     .option('--target <kind>', 'where to act: lab (default) or url (with --url)')
     .option('--url <url>', 'act on an existing server: postgres://user:password@host:port/database')
+    .option('--pooler-url <url>', "PgBouncer's admin console for the pooler runbooks: postgres://user:password@host:6432/pgbouncer")
     .option('--lab-dir <dir>', 'lab directory (default: .pgdrill under the current directory)')
     .option('--journal <file>', 'journal file (default: .pgdrill/journals/<runbook>-<time>.jsonl)')
     .option('--resume <file>', 'continue the session of this journal where it stopped')
@@ -157,6 +160,7 @@ export function registerGuide(program: Command, setExit: (code: number) => void)
       const opened = await openGuideSession({
         runbook,
         target,
+        ...(flags.poolerUrl ? { poolerUrl: flags.poolerUrl } : {}),
         journalPath,
         ...(prior ? { resume: prior } : {}),
         mode: interactive ? 'interactive' : 'plain',

@@ -15,12 +15,15 @@ export function registerLab(program: Command): void {
     .option(...labDirOption)
     .option('--replica', 'also run a streaming replica (hot standby) beside the primary, on its own port')
     .option('--ssl', 'turn SSL on with a self-signed certificate (made with openssl) and reject non-SSL TCP connections of the service roles; stays on until --purge')
-    .action(async (flags: { labDir?: string; replica?: boolean; ssl?: boolean }) => {
+    .option('--pooler', 'also run PgBouncer (transaction pooling) in front of the primary, on its own port')
+    .action(async (flags: { labDir?: string; replica?: boolean; ssl?: boolean; pooler?: boolean }) => {
       const l = new Lab({ labDir: flags.labDir, log: (line) => warn(`· ${line}`) });
-      const { started, replicaStarted } = await l.up('persistent', { replica: flags.replica, ssl: flags.ssl });
+      const { started, replicaStarted, poolerStarted } = await l.up('persistent', { replica: flags.replica, ssl: flags.ssl, pooler: flags.pooler });
       say(`${started ? 'Lab is up' : 'Lab was already up'}: PostgreSQL ${l.pg().major} on ${l.endpoint.host}:${l.endpoint.port}${l.ssl ? ' with SSL (self-signed; service roles must use it)' : ''}, lab directory ${l.labDir}.`);
       const r = l.replica;
       if (r) say(`${replicaStarted ? 'Replica is up' : 'Replica was already up'}: streaming hot standby on ${l.replicaEndpoint.host}:${r.port}, data directory ${r.dataDir}.`);
+      const pooler = l.pooler;
+      if (pooler) say(`${poolerStarted ? 'PgBouncer is up' : 'PgBouncer was already up'} (pid ${pooler.pid()}): transaction pooling on ${pooler.endpoint.host}:${pooler.endpoint.port}, admin console ${pooler.adminUrl()}`);
       say(`Databases: auth_db, payments_db, admin_db, profile_db. Superuser connection: ${l.adminUrl('postgres')}`);
     });
 
@@ -59,6 +62,12 @@ export function registerLab(program: Command): void {
       if (s.running) say(`connections     ${Object.entries(s.connections).map(([k, v]) => `${k}: ${v}`).join(', ') || 'none'}`);
       for (const c of s.scratchClusters) {
         say(`scratch cluster ${c.name}: ${c.running ? `running (pid ${c.pid}, port ${c.port})` : 'stopped'}, ${c.dataDir}; left by a restore or verification that did not finish (\`pgdrill lab down\` stops it, \`--purge\` removes it)`);
+      }
+      const pb = s.pooler;
+      if (pb) {
+        say(`pgbouncer       ${pb.running ? `running (pid ${pb.pid})` : 'stopped'} on 127.0.0.1:${pb.port} → ${pb.upstream.host}:${pb.upstream.port}; config ${pb.configFile}, log ${pb.logFile}`);
+        if (pb.problem) say(`PROBLEM         PgBouncer: ${pb.problem}`);
+        if (pb.running && !pb.problem) say(`pools           ${pb.pools.length === 0 ? 'none yet (a pool appears with its first client)' : pb.pools.map((p) => `${p.database}/${p.user}: cl_active ${p.clActive}, cl_waiting ${p.clWaiting}, sv_active ${p.svActive}, sv_idle ${p.svIdle}, maxwait ${p.maxwaitMs} ms`).join('; ')}`);
       }
       const r = s.replica;
       if (r) {
