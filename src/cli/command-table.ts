@@ -23,6 +23,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'lab', summary: "manage the local PostgreSQL lab (real PostgreSQL from this machine's binaries)", load: async () => (await import('./commands/lab.ts')).registerLab },
   { name: 'list', summary: 'list the scenarios (with their objectives) and runbooks', load: async () => (await import('./commands/list.ts')).registerList },
   { name: 'proxy', summary: 'the built-in Toxiproxy-compatible fault proxy', load: async () => (await import('./commands/proxy.ts')).registerProxy },
+  { name: 'gameday', summary: 'a game day: a fault under load, and a person recovers it with the runbook while the clock runs (RTO, time to detect and acknowledge, data loss)', load: async () => (await import('./commands/gameday.ts')).registerGameDay },
   { name: 'guide', summary: 'walk an operator through a recovery runbook, step by step, timed and journaled', load: async () => (await import('./commands/guide.ts')).registerGuide },
   { name: 'report', summary: 'write the incident timeline of a guided session (its journal) as Markdown, for a postmortem', load: async () => (await import('./commands/report.ts')).registerReport },
   { name: 'backup', summary: 'take backups (base backup + dumps), list, prune, and verify them by a real restore', load: async () => (await import('./commands/backup.ts')).registerBackup },

@@ -13,6 +13,8 @@ export interface StepResult {
   startedAtMs: number;
   /** Why it failed, or what the verification last saw. */
   detail?: string;
+  /** Who completed it: pgdrill (its action or check) or the operator (by hand, or skipped); game days only. */
+  by?: 'pgdrill' | 'operator';
 }
 
 /**
@@ -49,7 +51,15 @@ export interface DrillResult {
   failedRequests: number;
   objectives: Objectives;
   /** The fault and how long it stood before the runbook started. */
-  fault: { name: string; description: string; holdMs: number; evidence?: string };
+  fault: {
+    name: string;
+    description: string;
+    holdMs: number;
+    evidence?: string;
+    /** A game day's surprise: the random delay chosen in the --surprise window (ms), and how long the load ran before the fault (ms). */
+    surpriseMs?: number;
+    steadyMs?: number;
+  };
   steps: StepResult[];
   startedAt: string;
   finishedAt: string;
@@ -69,4 +79,12 @@ export interface DrillResult {
    * disturbed the service.
    */
   notes: string[];
+  /** `gameday` when a person worked the runbook (`pgdrill gameday`); absent for unattended drills. */
+  mode?: 'gameday';
+  /** Who worked the runbook on a game day. */
+  operator?: string;
+  /** Game day: time to acknowledge, from the alert to the operator's first action (ms); null when they never acted. */
+  ttaMs?: number | null;
+  /** Game day: when the alert appeared, drill-clock ms; null when it never did. */
+  alertAtMs?: number | null;
 }

@@ -15,7 +15,7 @@ import { CleanupStack, interruptedBy } from '../util/cleanup.ts';
 import { redact } from '../util/redact.ts';
 import type { RunbookListener } from './events.ts';
 import { openFaultProxy } from './fault-proxy.ts';
-import { runRunbookUnattended } from './runbook-runner.ts';
+import { unattendedDriver, type RecoveryDriver } from './recovery-driver.ts';
 import { openStepContext, type StepContextHandle } from './step-context.ts';
 import { judge } from './verdict.ts';
 import { sleep } from '../util/sleep.ts';
@@ -46,8 +46,12 @@ export interface DrillOptions {
   pooler?: boolean;
   /** Progress lines for a person (already redacted). */
   log?: (line: string) => void;
-  /** Runbook events (terminal reporter, journal, UI). */
+  /** Runbook events (terminal reporter, journal, UI) of the default, unattended driver. */
   onEvent?: RunbookListener;
+  /** Who works the runbook once the fault stands (default: pgdrill, unattended; a game day: a person). */
+  driver?: RecoveryDriver;
+  /** How long the steady state runs under load before the fault is injected, beyond the warm-up (a game day's surprise). */
+  injectDelayMs?: number;
   env?: NodeJS.ProcessEnv;
   /** Aborts the drill; cleanup still runs. */
   signal?: AbortSignal;
@@ -143,6 +147,7 @@ export async function runDrill(scenario: Scenario, options: DrillOptions = {}): 
   let cleanupFailures: string[] = [];
   let faultEvidence: string | undefined;
   let measureMs: number | undefined;
+  let loadStartedAt: number | undefined;
 
   try {
     // The drill's own work (lab, restores, checks) runs in the cleanup stack's work scope: a signal stops it.
@@ -185,6 +190,7 @@ export async function runDrill(scenario: Scenario, options: DrillOptions = {}): 
       const load = startLoad(service.url, profile, data, clock);
       const stopLoad = cleanup.defer('stop the load', () => load.stop().then(() => undefined));
       mark('load-start', `load: ${profile.rate} req/s, ${Math.round(profile.writeRatio * 100)}% writes`);
+      loadStartedAt = clock.now();
       log(`Load: ${profile.rate} requests/s, ${Math.round(profile.writeRatio * 100)}% writes; checking the steady state for ${scenario.warmupMs} ms.`);
       await sleep(scenario.warmupMs, signal);
       // The same latency objective as the recovery measurement: a healthy start answers in time, not just eventually.
@@ -200,6 +206,13 @@ export async function runDrill(scenario: Scenario, options: DrillOptions = {}): 
         );
       }
 
+      const driver = options.driver ?? unattendedDriver(options.onEvent);
+      driver.loadStarted?.(load, clock);
+      if (options.injectDelayMs && options.injectDelayMs > 0) {
+        log(`The fault comes within the next ${Math.ceil(options.injectDelayMs / 1000)} s (a surprise).`);
+        await sleep(options.injectDelayMs, signal);
+      }
+
       cleanup.defer(`revert the fault (${fault.name})`, () => fault.revert(faultCtx));
       log(`Injecting the fault: ${fault.description}.`);
       t0 = clock.now();
@@ -212,15 +225,7 @@ export async function runDrill(scenario: Scenario, options: DrillOptions = {}): 
       }
 
       log(`Running runbook "${scenario.runbook.id}".`);
-      steps = await runRunbookUnattended(scenario.runbook, contexts, {
-        clock,
-        signal,
-        onEvent: (event) => {
-          if (event.type === 'step-start') mark('step-start', event.stepId);
-          if (event.type === 'step-end') mark('step-end', `${event.stepId}: ${event.status}`);
-          options.onEvent?.(event);
-        },
-      });
+      steps = await driver.recover({ scenario, lab, contexts, clock, t0Ms: t0, faultDetail: faultEvidence, load, signal, mark });
       log(`Observing recovery for ${observeMs} ms.`);
       await sleep(observeMs, signal);
       await stopLoad();
@@ -282,7 +287,13 @@ export async function runDrill(scenario: Scenario, options: DrillOptions = {}): 
     requests: outcome?.timeline.length ?? 0,
     failedRequests,
     objectives,
-    fault: { name: fault.name, description: fault.description, holdMs, ...(faultEvidence ? { evidence: faultEvidence } : {}) },
+    fault: {
+      name: fault.name,
+      description: fault.description,
+      holdMs,
+      ...(faultEvidence ? { evidence: faultEvidence } : {}),
+      ...(options.injectDelayMs && t0 !== null && loadStartedAt !== undefined ? { surpriseMs: Math.round(options.injectDelayMs), steadyMs: Math.round(t0 - loadStartedAt) } : {}),
+    },
     steps,
     startedAt: clock.wall(0),
     finishedAt: new Date().toISOString(),

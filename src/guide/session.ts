@@ -286,6 +286,11 @@ export class GuideSession implements GuideController {
     };
   }
 
+  /** Journals a game day's own moment (fault, alert, result) in this session's journal, in order with its steps. */
+  gameDayEvent(entry: Extract<JournalEntry, { type: 'gameday' }>): JournalRecord {
+    return this.record(entry);
+  }
+
   private record(entry: JournalEntry): JournalRecord {
     const record = this.init.journal.append(entry, this.now());
     this.currentState = applyRecord(this.state, record);

@@ -26,6 +26,7 @@ function timelineEvent(r: JournalRecord, titles: Map<string, string>): string | 
     case 'refusal': return `${step(r.stepId)} refused: ${r.reason}`;
     case 'note': return `Note${r.stepId ? ` (during ${r.stepId})` : ''}: ${r.text}`;
     case 'session-end': return `Session ended: ${r.outcome}${r.detail ? ` (${r.detail})` : ''}`;
+    case 'gameday': return `${{ fault: '**Fault injected**', alert: '**Alert**', 'load-interrupted': '**Load interrupted**', result: '**Game day measured**' }[r.event]}: ${r.detail}`;
     default: return undefined;
   }
 }

@@ -69,7 +69,14 @@ export type JournalEntry =
   | { type: 'note'; text: string; stepId?: string }
   /** What a step handed on to later steps (`SessionMemory.set`), or, without `value`, took back (`clear`). JSON; never a secret. */
   | { type: 'memory'; stepId: string; key: string; value?: unknown }
-  | { type: 'session-end'; outcome: SessionOutcome; detail?: string };
+  | { type: 'session-end'; outcome: SessionOutcome; detail?: string }
+  /**
+   * A game day's own moments, on the incident clock: the fault injected
+   * (`fault`), the alert a monitoring system would raise (`alert`), the
+   * load interrupted because pgdrill stopped (`load-interrupted`), and the
+   * final measurements (`result`, with the drill result in `data`).
+   */
+  | { type: 'gameday'; event: 'fault' | 'alert' | 'load-interrupted' | 'result'; detail: string; data?: unknown };
 
 /**
  * One line of the journal: an entry stamped with its sequence number (1 for
@@ -82,5 +89,5 @@ export type JournalRecord = JournalEntry & { seq: number; ts: string; t: number 
 /** The type names of every record, for validation. */
 export const RECORD_TYPES: ReadonlySet<string> = new Set([
   'session-start', 'session-resume', 'step-start', 'step-output', 'step-verify', 'step-manual', 'step-end',
-  'step-interrupted', 'step-skip', 'confirmation', 'refusal', 'note', 'memory', 'session-end',
+  'step-interrupted', 'step-skip', 'confirmation', 'refusal', 'note', 'memory', 'session-end', 'gameday',
 ]);

@@ -14,6 +14,10 @@ export interface HistoryEntry {
   rpoMs: number | null;
   lostWrites: number;
   objectives: DrillResult['objectives'];
+  /** `gameday` for a game day (a person recovered); absent for unattended drills. */
+  mode?: 'gameday';
+  /** Who recovered, on a game day. */
+  operator?: string;
 }
 
 /** The default history file of a working directory. */
@@ -24,7 +28,7 @@ export function defaultHistoryFile(cwd = process.cwd()): string {
 /** Appends one entry per result to the history (JSON lines). */
 export function appendHistory(file: string, results: readonly DrillResult[]): void {
   ensureDir(path.dirname(file), { what: 'history directory', nextStep: 'Choose a --history file in a directory you can write to, or pass --no-history.' });
-  const lines = results.map((r) => JSON.stringify({ at: r.finishedAt, scenario: r.scenario, variant: r.variant, status: r.status, rtoMs: r.rtoMs, rpoMs: r.rpoMs, lostWrites: r.lostWrites, objectives: r.objectives } satisfies HistoryEntry));
+  const lines = results.map((r) => JSON.stringify({ at: r.finishedAt, scenario: r.scenario, variant: r.variant, status: r.status, rtoMs: r.rtoMs, rpoMs: r.rpoMs, lostWrites: r.lostWrites, objectives: r.objectives, ...(r.mode ? { mode: r.mode } : {}), ...(r.operator ? { operator: r.operator } : {}) } satisfies HistoryEntry));
   if (lines.length) appendFileSync(file, `${lines.join('\n')}\n`);
 }
 

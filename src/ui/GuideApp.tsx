@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic @jsxImportSource react */
 import { Box, useApp, useInput, useStdout } from 'ink';
 import { useCallback, useEffect, useRef, useState, useSyncExternalStore, type ReactElement } from 'react';
 import type { CommandResult, GuideController } from '../guide/session.ts';
@@ -21,6 +22,8 @@ export interface GuideAppProps {
   tickMs?: number;
   /** A first message under the step (e.g. what a resume found). */
   initialMessage?: string;
+  /** Terminal rows kept for something drawn above the guide (a game day's service panel). */
+  reservedRows?: number;
 }
 
 const PROMPT_LABEL = { skip: 'Reason for skipping:', note: 'Note:', confirm: 'Type the name to confirm:' } as const;
@@ -30,7 +33,7 @@ const PROMPT_LABEL = { skip: 'Reason for skipping:', note: 'Note:', confirm: 'Ty
  * into calls on the session; it owns only what is on screen (prompt, help,
  * message). Everything it shows about the recovery comes from the session.
  */
-export function GuideApp({ session, onExit, tickMs = 1000, initialMessage }: GuideAppProps) {
+export function GuideApp({ session, onExit, tickMs = 1000, initialMessage, reservedRows = 0 }: GuideAppProps) {
   const subscribe = useCallback((notify: () => void) => session.subscribe(() => notify()), [session]);
   const state = useSyncExternalStore(subscribe, () => session.state);
   const [ui, setUi] = useState<UiState>(initialMessage ? { ...INITIAL_UI, message: { text: initialMessage, tone: 'warn' } } : INITIAL_UI);
@@ -127,7 +130,7 @@ export function GuideApp({ session, onExit, tickMs = 1000, initialMessage }: Gui
     }
   });
 
-  const rows = Math.max(12, (stdout.rows || 30) - 1);
+  const rows = Math.max(12, (stdout.rows || 30) - 1 - reservedRows);
   const columns = Math.max(40, stdout.columns || 100);
   const now = session.now();
   const confirmation = session.confirmationFor();

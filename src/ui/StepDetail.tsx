@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic @jsxImportSource react */
 import { Box, Text } from 'ink';
 import type { RunbookStep } from '../core/runbook.ts';
 import type { GuideStepState } from '../guide/session-state.ts';

@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic @jsxImportSource react */
 import { Box, Text } from 'ink';
 import type { SessionState } from '../guide/session-state.ts';
 import { STATUS_MARK, stepDuration } from '../guide/summary.ts';

@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic @jsxImportSource react */
 import { Box, Text } from 'ink';
 import { formatClock } from '../guide/session-clock.ts';
 import type { SessionState } from '../guide/session-state.ts';

@@ -11,10 +11,9 @@ import { renderSuiteTable } from '../../report/suite-table.ts';
 import { progressLine, suiteExitCode, suiteWorkDir } from '../../suite/suite-output.ts';
 import { runSuite } from '../../suite/run-suite.ts';
 import { selectScenarios } from '../../suite/select-scenarios.ts';
-import { printStepEvents } from '../drill-output.ts';
+import { printDrillResult, printStepEvents } from '../drill-output.ts';
 import type { LoadProfile } from '../../load/load-generator.ts';
 import { writeJsonReport } from '../../report/json-report.ts';
-import { renderDrillResult } from '../../report/terminal-report.ts';
 import { say, warn } from '../output.ts';
 import { parseDuration, parsePositiveInt } from '../parse.ts';
 import { commandSummary } from '../command-table.ts';
@@ -88,7 +87,7 @@ export function registerDrill(program: Command, setExit: (code: number) => void)
       }
       if (scenarios.length === 1 && !flags.all && !flags.tag) {
         const { result } = await runDrill(scenarios[0]!, { ...common, labDir: flags.labDir, variant: flags.variant, objectives });
-        printResult(result);
+        printDrillResult(result);
         if (flags.json) writeJsonReport(flags.json, result);
         setExit(exitCodeOf(result.status));
         return;
@@ -109,16 +108,4 @@ export function registerDrill(program: Command, setExit: (code: number) => void)
       if (flags.json) writeJsonReport(flags.json, results);
       setExit(suiteExitCode(results));
     });
-}
-
-/** Prints one drill's result: the table, or for a harness failure what went wrong. */
-function printResult(result: DrillResult): void {
-  if (result.status === 'error') {
-    // A harness failure is not a measurement: say what went wrong, not a table of numbers.
-    warn(`pgdrill: drill ${result.scenario} could not run: ${result.reasons.join('\n')}`);
-    say(`${result.scenario}: ERROR (harness failed); no objective was judged.`);
-    for (const failure of result.cleanupFailures) warn(`cleanup failed: ${failure}`);
-  } else {
-    say(renderDrillResult(result));
-  }
 }

@@ -1,0 +1,123 @@
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import { ExitCode } from '../../core/exit-codes.ts';
+import { UserError } from '../../core/errors.ts';
+import type { DrillResult } from '../../core/result.ts';
+import { loadScenario } from '../../engine/catalog.ts';
+import { runDrill } from '../../engine/drill.ts';
+import { GameDay } from '../../gameday/gameday-driver.ts';
+import { compareWithRobot } from '../../gameday/robot-comparison.ts';
+import { operatorName } from '../../guide/open-session.ts';
+import { defaultJournalPath } from '../../journal/journal-path.ts';
+import { LAB_DIR_ROLE } from '../../lab/lab-dir.ts';
+import { formatDuration } from '../../report/format.ts';
+import { writeJsonReport } from '../../report/json-report.ts';
+import { appendHistory, defaultHistoryFile, readHistory } from '../../suite/history.ts';
+import { checkDirPath, checkOutputFile } from '../../util/safe-dir.ts';
+import { commandSummary } from '../command-table.ts';
+import { printDrillResult } from '../drill-output.ts';
+import { importWithoutCiDetection } from '../load-ui.ts';
+import { say, warn } from '../output.ts';
+import { parseDuration } from '../parse.ts';
+import { exitCodeOf } from './drill.ts';
+
+interface GameDayFlags {
+  variant?: string;
+  surprise?: { minMs: number; maxMs: number };
+  operator?: string;
+  json?: string;
+  journal?: string;
+  labDir?: string;
+  observe?: number;
+  history?: boolean;
+}
+
+/** `--surprise 30s-3m`: the window in which the fault comes, after the steady state. */
+export function parseSurpriseWindow(value: string): { minMs: number; maxMs: number } {
+  const m = /^([^-]+)-([^-]+)$/.exec(value.trim());
+  if (!m) throw new InvalidArgumentError(`"${value}" is not a window; use <min>-<max>, e.g. 30s-3m.`);
+  const minMs = parseDuration(m[1]!);
+  const maxMs = parseDuration(m[2]!);
+  if (maxMs < minMs) throw new InvalidArgumentError(`"${value}": the window ends before it starts.`);
+  if (maxMs > 3_600_000) throw new InvalidArgumentError(`"${value}": a surprise window of more than an hour is not a drill.`);
+  return { minMs, maxMs };
+}
+
+/** `pgdrill gameday <scenario>`: a fault under load, and a person recovers it with the runbook while the clock runs. */
+export function registerGameDay(program: Command, setExit: (code: number) => void): void {
+  program
+    .command('gameday')
+    .description(commandSummary('gameday'))
+    .argument('<scenario>', 'scenario id (see `pgdrill list`) or path to a scenario .ts file')
+    .option('--variant <name>', 'a variant of the scenario (another fault, same runbook)')
+    .option('--surprise <window>', 'inject the fault at a random moment in this window after the steady state, e.g. 30s-3m', parseSurpriseWindow)
+    .option('--operator <name>', 'who recovers (default: $PGDRILL_OPERATOR or the login name)')
+    .option('--observe <duration>', 'how long to keep observing after the last step', parseDuration)
+    .option('--journal <file>', 'journal file (default: .pgdrill/journals/gameday-<scenario>-<time>.jsonl)')
+    .option('--json <file>', 'also write the result as JSON to this file')
+    .option('--lab-dir <dir>', 'lab directory (default: .pgdrill under the current directory)')
+    .option('--no-history', 'do not append the result to .pgdrill/history.jsonl')
+    .addHelpText('after', '\nNeeds a terminal and a person; for CI use `pgdrill drill` or `pgdrill ci`.\nExit codes: 0 every objective met, 2 an objective breached, 1 the harness failed, 130/143 interrupted.')
+    .action(async (name: string, flags: GameDayFlags) => {
+      if (flags.labDir) checkDirPath(flags.labDir, LAB_DIR_ROLE);
+      if (flags.json) checkOutputFile(flags.json, '--json');
+      if (flags.journal) checkOutputFile(flags.journal, '--journal');
+      if (!(process.stdin.isTTY && process.stdout.isTTY)) {
+        throw new UserError('A game day needs a person at a terminal (stdin or stdout is not a TTY), so nothing was run.', 'Run it in a terminal; for unattended runs (CI) use `pgdrill drill` or `pgdrill ci`.');
+      }
+      const scenario = await loadScenario(name);
+      const operator = flags.operator ?? operatorName();
+      const journalPath = flags.journal ?? defaultJournalPath(`gameday-${scenario.id}`);
+      const gameDay = new GameDay({ journalPath, operator });
+      const controller = new AbortController();
+      // Closes the screen once the drill is over (the operator may still be looking at the summary).
+      const closeUi = new AbortController();
+      const { runGameDayUi } = await importWithoutCiDetection(() => import('../../ui/run-guide-ui.tsx'));
+      const lines: string[] = [];
+      let ui: Promise<unknown> | undefined;
+      const injectDelayMs = flags.surprise ? flags.surprise.minMs + Math.random() * (flags.surprise.maxMs - flags.surprise.minMs) : 0;
+      const drill = runDrill(scenario, {
+        variant: flags.variant,
+        labDir: flags.labDir,
+        holdMs: 0,
+        observeMs: flags.observe,
+        injectDelayMs,
+        signal: controller.signal,
+        // While the screen is up, progress lines would tear it: they are kept and printed after.
+        log: (line) => (ui ? lines.push(line) : warn(`· ${line}`)),
+        driver: {
+          loadStarted: (load, clock) => {
+            gameDay.loadStarted(load, clock);
+            ui = runGameDayUi(gameDay, { signal: closeUi.signal }).then((exit) => {
+              if (closeUi.signal.aborted) return;
+              // Leaving before the alert (q, Ctrl-C), or Ctrl-C in the runbook, ends the game day: the drill stops and cleans up.
+              if (gameDay.view().phase === 'steady' || exit.kind === 'interrupted') controller.abort(new Error('the operator ended the game day'));
+            });
+          },
+          recover: (ctx) => gameDay.recover(ctx),
+        },
+      });
+      let result: DrillResult;
+      try {
+        ({ result } = await drill);
+      } finally {
+        gameDay.stop();
+        closeUi.abort();
+        await ui;
+      }
+      for (const line of lines) warn(`· ${line}`);
+      const gameDayResult: DrillResult = { ...result, mode: 'gameday', operator, ttaMs: gameDay.ttaMs, alertAtMs: gameDay.alertAtMs };
+      gameDay.finish(`${gameDayResult.status}: RTO ${gameDayResult.rtoMs === null ? 'not recovered' : formatDuration(gameDayResult.rtoMs)}, ${gameDayResult.lostWrites} acknowledged writes lost`, gameDayResult);
+      printDrillResult(gameDayResult);
+      const ttd = gameDay.alertAtMs !== null && result.t0Ms !== null ? gameDay.alertAtMs - result.t0Ms : null;
+      say(`game day: operator ${operator}; alert ${ttd === null ? 'never fired' : `${formatDuration(ttd)} after the fault`}; acknowledged ${gameDay.ttaMs === null ? 'never' : `${formatDuration(gameDay.ttaMs)} after the alert`}`);
+      for (const s of gameDayResult.steps) say(`  ${s.id.padEnd(28)} ${s.status.padEnd(11)} by ${s.by ?? 'pgdrill'}${s.durationMs ? ` in ${formatDuration(s.durationMs)}` : ''}`);
+      const historyFile = defaultHistoryFile();
+      const comparison = compareWithRobot(gameDayResult, readHistory(historyFile).entries);
+      if (comparison) say(comparison);
+      say(`Journal: ${journalPath}`);
+      if (flags.json) writeJsonReport(flags.json, gameDayResult);
+      if (flags.history !== false && gameDayResult.status !== 'error') appendHistory(historyFile, [gameDayResult]);
+      setExit(controller.signal.aborted && result.status === 'error' ? ExitCode.interrupted : exitCodeOf(result.status));
+    });
+}

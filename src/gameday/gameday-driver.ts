@@ -1,0 +1,216 @@
+import os from 'node:os';
+import type { StepResult } from '../core/result.ts';
+import type { RecoveryContext, RecoveryDriver } from '../engine/recovery-driver.ts';
+import { JournalWriter } from '../journal/journal-writer.ts';
+import type { JournalRecord } from '../journal/records.ts';
+import type { LoadRun } from '../load/load-generator.ts';
+import type { DrillClock } from '../measure/clock.ts';
+import { LiveServiceTracker, type LiveServiceStats } from '../measure/live-service-stats.ts';
+import { SessionClock } from '../guide/session-clock.ts';
+import { GuideSession } from '../guide/session.ts';
+import type { GuideStepState } from '../guide/session-state.ts';
+import { alertReasons, type ConnectionUse } from './alert-rules.ts';
+
+/**
+ * Where a game day is: `steady` (load running, no fault yet, or one the
+ * operator has not been told of), `alerted` (the alert fired: the runbook is
+ * in the operator's hands), `over` (the session finished or ended).
+ */
+export type GameDayPhase = 'steady' | 'alerted' | 'over';
+
+/** What the game-day screen shows; `GameDay.view` returns a fresh one. */
+export interface GameDayView {
+  phase: GameDayPhase;
+  /** Drill-clock ms now. */
+  now: number;
+  stats: LiveServiceStats | null;
+  connections: ConnectionUse | null;
+  /** The alert, once it fired: when (drill-clock ms) and why. */
+  alert: { atMs: number; reasons: string[]; timedOut?: boolean } | null;
+  /** The guided session, once the alert fired. */
+  session: GuideSession | null;
+}
+
+/** How a game day is run. */
+export interface GameDayOptions {
+  journalPath: string;
+  operator: string;
+  /** How often the panel and the alert are evaluated, ms (default 500). */
+  tickMs?: number;
+  /** When no alert fires this long after the fault, the runbook is handed over anyway (default 120 s). */
+  alertTimeoutMs?: number;
+}
+
+const ACTIONS: ReadonlySet<JournalRecord['type']> = new Set(['step-start', 'step-skip', 'note', 'confirmation']);
+
+/**
+ * The game day's recovery driver: once the fault stands, a person works
+ * the runbook through a guided session (every rule of `pgdrill guide`),
+ * acting on the drill's real fault proxy, service and lab. The session and
+ * its journal start at the fault; the runbook is handed over when the alert
+ * fires (the seed's thresholds, judged on what the load sees), as a
+ * monitoring system would page the person on call. No React: the UI
+ * subscribes to `view()`.
+ */
+export class GameDay implements RecoveryDriver {
+  private readonly options: GameDayOptions;
+  private load: LoadRun | undefined;
+  private clock: DrillClock | undefined;
+  private tracker = new LiveServiceTracker();
+  private stats: LiveServiceStats | null = null;
+  private connections: ConnectionUse | null = null;
+  private alert: GameDayView['alert'] = null;
+  private session: GuideSession | null = null;
+  private journal: JournalWriter | undefined;
+  private phase: GameDayPhase = 'steady';
+  private ticker: NodeJS.Timeout | undefined;
+  private connectionProbe: (() => Promise<ConnectionUse>) | undefined;
+  private readonly listeners = new Set<() => void>();
+  private faultAtMs: number | null = null;
+  private cachedView: GameDayView | undefined;
+  private firstActionAtMs: number | null = null;
+
+  constructor(options: GameDayOptions) {
+    this.options = options;
+  }
+
+  /** Called on every change of the view (each tick, each session record). */
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** The current view: the same object until the next change (tick or session record), as a React store needs. */
+  view(): GameDayView {
+    this.cachedView ??= { phase: this.phase, now: this.clock?.now() ?? 0, stats: this.stats, connections: this.connections, alert: this.alert, session: this.session };
+    return this.cachedView;
+  }
+
+  /** Time to acknowledge: from the alert to the operator's first action (a step run, a skip, a note), ms. */
+  get ttaMs(): number | null {
+    return this.alert && this.firstActionAtMs !== null ? Math.max(0, this.firstActionAtMs - this.alert.atMs) : null;
+  }
+
+  get alertAtMs(): number | null {
+    return this.alert?.atMs ?? null;
+  }
+
+  loadStarted(load: LoadRun, clock: DrillClock): void {
+    this.load = load;
+    this.clock = clock;
+    this.tracker = new LiveServiceTracker(clock.now());
+    this.ticker = setInterval(() => void this.tick(), this.options.tickMs ?? 500);
+    this.ticker.unref();
+    void this.tick();
+  }
+
+  async recover(ctx: RecoveryContext): Promise<StepResult[]> {
+    this.connectionProbe = async () => {
+      const [row] = await ctx.lab.query('postgres', "SELECT count(*)::int AS used, current_setting('max_connections')::int AS max FROM pg_stat_activity WHERE backend_type = 'client backend'");
+      return { used: Number(row?.used), max: Number(row?.max) };
+    };
+    this.faultAtMs = ctx.t0Ms;
+    // Failures before the fault were the steady state's, not the incident's.
+    this.tracker = new LiveServiceTracker(ctx.t0Ms);
+    const journal = JournalWriter.create(this.options.journalPath);
+    this.journal = journal;
+    const session = new GuideSession({
+      runbook: ctx.scenario.runbook,
+      target: ctx.lab,
+      contexts: ctx.contexts,
+      journal,
+      // The incident clock starts at the fault: the journal's times are times since the incident began.
+      clock: new SessionClock(ctx.clock.startedWall + ctx.t0Ms),
+      missing: [],
+      allowDestructive: false,
+      identity: { operator: this.options.operator, host: os.hostname(), pid: process.pid, mode: 'interactive' },
+    });
+    session.start();
+    session.gameDayEvent({ type: 'gameday', event: 'fault', detail: `${ctx.scenario.id}: ${ctx.faultDetail ?? 'fault injected'}`, data: { t0Ms: ctx.t0Ms } });
+    this.session = session;
+    const unsubscribe = session.subscribe((_state, record) => {
+      if (this.alert && this.firstActionAtMs === null && ACTIONS.has(record.type)) this.firstActionAtMs = ctx.clock.now();
+      if (record.type === 'step-start') ctx.mark('step-start', record.stepId);
+      if (record.type === 'step-end') ctx.mark('step-end', `${record.stepId}: ${record.status}`);
+      this.notify();
+    });
+    try {
+      await new Promise<void>((resolve) => {
+        const check = () => {
+          if (session.state.finished || session.state.ended) resolve();
+        };
+        session.subscribe(() => check());
+        const onAbort = () => void session.end('interrupted', 'pgdrill received a signal').finally(resolve);
+        if (ctx.signal.aborted) onAbort();
+        else ctx.signal.addEventListener('abort', onAbort, { once: true });
+        check();
+      });
+    } finally {
+      unsubscribe();
+      this.phase = 'over';
+      this.notify();
+    }
+    return session.state.steps.map((s) => stepResult(s, this.faultAtMs ?? 0));
+  }
+
+  /** Journals the final result and closes the journal (after the drill measured). */
+  finish(detail: string, data: unknown): void {
+    const session = this.session;
+    this.stop();
+    if (!session) return;
+    try {
+      session.gameDayEvent({ type: 'gameday', event: 'result', detail, data });
+    } finally {
+      this.journal?.close();
+    }
+  }
+
+  /** Stops the ticker (idempotent). */
+  stop(): void {
+    if (this.ticker) clearInterval(this.ticker);
+    this.ticker = undefined;
+  }
+
+  private async tick(): Promise<void> {
+    if (!this.load || !this.clock) return;
+    const now = this.clock.now();
+    this.stats = this.tracker.stats(this.load.timeline, now);
+    if (this.connectionProbe) {
+      try {
+        this.connections = await this.connectionProbe();
+      } catch {
+        this.connections = null;
+      }
+    }
+    if (this.phase === 'steady' && this.faultAtMs !== null && this.session) {
+      const reasons = alertReasons(this.stats, this.connections ?? undefined);
+      const timeoutMs = this.options.alertTimeoutMs ?? 120_000;
+      const timedOut = reasons.length === 0 && now - this.faultAtMs > timeoutMs;
+      if (timedOut) reasons.push(`no alert within ${Math.round(timeoutMs / 1000)} s of the fault: it had no effect the seed's thresholds see; the runbook is handed over anyway`);
+      if (reasons.length > 0) {
+        this.alert = { atMs: now, reasons, ...(timedOut ? { timedOut } : {}) };
+        this.phase = 'alerted';
+        this.session.gameDayEvent({ type: 'gameday', event: 'alert', detail: reasons.join('; '), data: { atMs: now } });
+      }
+    }
+    this.notify();
+  }
+
+  private notify(): void {
+    this.cachedView = undefined;
+    for (const listener of this.listeners) listener();
+  }
+}
+
+function stepResult(s: GuideStepState, fallbackStart: number): StepResult {
+  const status = s.status === 'done' || s.status === 'failed' || s.status === 'skipped' ? s.status : s.status === 'interrupted' ? 'interrupted' : 'skipped';
+  return {
+    id: s.id,
+    title: s.title,
+    status,
+    durationMs: s.durationMs,
+    startedAtMs: s.firstStartedAt ?? fallbackStart,
+    ...(s.detail ? { detail: s.detail } : s.skipReason ? { detail: `skipped: ${s.skipReason}` } : status === 'skipped' ? { detail: 'not run' } : {}),
+    by: s.by === 'automatic' ? 'pgdrill' : 'operator',
+  };
+}

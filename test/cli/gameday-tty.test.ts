@@ -1,0 +1,103 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { DrillResult } from '../../src/core/result.ts';
+import type { JournalRecord } from '../../src/journal/records.ts';
+import { Terminal, tmuxAvailable } from '../guide/tmux.ts';
+import { repoRoot, runCli } from '../helpers/run-cli.ts';
+import { processesMatching, tempDir } from '../helpers/test-lab.ts';
+
+const bin = path.join(repoRoot, 'bin/pgdrill.mjs');
+const terminals: Terminal[] = [];
+
+afterEach(async () => {
+  await Promise.all(terminals.splice(0).map((t) => t.close()));
+});
+
+function gameday(dir: string, ...args: string[]): Terminal {
+  const t = new Terminal([process.execPath, bin, 'gameday', 'connection-loss', '--lab-dir', path.join(dir, 'lab'), '--no-history', ...args], { cwd: dir, rows: 50, cols: 140 });
+  terminals.push(t);
+  return t;
+}
+
+function records(file: string): JournalRecord[] {
+  return readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as JournalRecord);
+}
+
+describe('pgdrill gameday without a terminal', () => {
+  it('refuses with exit 1 and says it needs a person (use drill for CI); nothing runs', async () => {
+    const dir = tempDir('gameday-plain');
+    const run = await runCli(['gameday', 'connection-loss', '--lab-dir', path.join(dir, 'lab')], {}, dir);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/A game day needs a person at a terminal/);
+    expect(run.stderr).toMatch(/pgdrill drill/);
+    expect(existsSync(path.join(dir, 'lab'))).toBe(false);
+  });
+
+  it('rejects a surprise window that is not one', async () => {
+    const run = await runCli(['gameday', 'connection-loss', '--surprise', '3m-30s']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/the window ends before it starts/);
+  });
+});
+
+describe.runIf(tmuxAvailable())('pgdrill gameday in a terminal (the real binary in tmux)', () => {
+  it('a person recovers connection-loss: the alert hands over the runbook; the measured RTO includes the human delay and matches the true recovery', async () => {
+    const dir = tempDir('gameday');
+    const journal = path.join(dir, 'gameday.jsonl');
+    const json = path.join(dir, 'result.json');
+    const t = gameday(dir, '--journal', journal, '--json', json, '--operator', 'alice');
+    // Before the alert the runbook is not shown: only the service.
+    await t.waitFor(/Game day under way|ALERT/, 60_000);
+    const alerted = await t.waitFor(/ALERT failed requests/, 60_000).catch((error: unknown) => {
+      throw new Error(`no alert; the terminal showed:\n${t.history()}`, { cause: error });
+    });
+    expect(alerted).toMatch(/Step 1 of 4: Check that PostgreSQL accepts connections/);
+    // The operator runs the diagnosis steps, then takes 5 s before healing the network.
+    t.keys('Enter');
+    await t.waitFor(/done\s+1\. check-server/);
+    t.keys('Enter');
+    await t.waitFor(/done\s+2\. count-connections/);
+    const humanDelayMs = 5_000;
+    await new Promise((r) => setTimeout(r, humanDelayMs));
+    t.keys('Enter');
+    await t.waitFor(/done\s+3\. restore-connectivity/);
+    t.keys('Enter');
+    await t.waitFor(/done\s+4\. verify-service/, 60_000);
+    t.keys('Enter');
+    expect(await t.exitStatus(90_000)).toBe(0);
+
+    const result = JSON.parse(readFileSync(json, 'utf8')) as DrillResult;
+    expect(result).toMatchObject({ mode: 'gameday', operator: 'alice', status: 'passed' });
+    const rec = records(journal);
+    const fault = rec.find((r) => r.type === 'gameday' && r.event === 'fault')!;
+    const alert = rec.find((r) => r.type === 'gameday' && r.event === 'alert')!;
+    const healed = rec.find((r) => r.type === 'step-end' && r.stepId === 'restore-connectivity')!;
+    expect(fault.t).toBeLessThan(100);
+    expect(alert.t).toBeGreaterThan(fault.t);
+    // The journal's clock starts at the fault: the true recovery is when the healing step ended.
+    expect(result.rtoMs!).toBeGreaterThanOrEqual(humanDelayMs);
+    expect(Math.abs(result.rtoMs! - healed.t)).toBeLessThanOrEqual(250);
+    expect(result.ttaMs).not.toBeNull();
+    expect(result.ttaMs!).toBeGreaterThanOrEqual(0);
+    expect(result.steps.map((s) => s.status)).toEqual(['done', 'done', 'done', 'done']);
+    expect(rec.some((r) => r.type === 'gameday' && r.event === 'result')).toBe(true);
+    expect((await processesMatching(dir)).filter((line) => !/\btmux\b/.test(line))).toEqual([]);
+  });
+
+  it('--surprise injects the fault inside its window', async () => {
+    const dir = tempDir('gameday-surprise');
+    const journal = path.join(dir, 'gameday.jsonl');
+    const json = path.join(dir, 'result.json');
+    const t = gameday(dir, '--journal', journal, '--json', json, '--surprise', '2s-4s');
+    await t.waitFor(/ALERT failed requests/, 60_000);
+    // Quitting the runbook leaves the fault standing: not recovered while observed, an objective breached (exit 2).
+    t.keys('q');
+    expect(await t.exitStatus(90_000)).toBe(2);
+    const result = JSON.parse(readFileSync(json, 'utf8')) as DrillResult;
+    expect(result.fault.surpriseMs).toBeGreaterThanOrEqual(2_000);
+    expect(result.fault.surpriseMs).toBeLessThanOrEqual(4_000);
+    expect(result.fault.steadyMs).toBeGreaterThanOrEqual(result.fault.surpriseMs!);
+    expect((await processesMatching(dir)).filter((line) => !/\btmux\b/.test(line))).toEqual([]);
+  });
+});
