@@ -77,10 +77,10 @@ export function registerDrill(program: Command, setExit: (code: number) => void)
       if (scenarios.length === 1 && !flags.all && !flags.tag && flags.pooler && scenarios[0]!.poolerClaim) {
         const comparison = await comparePooler(scenarios[0]!, { ...common, labDir: flags.labDir, variant: flags.variant, objectives });
         say('Without the pooler:');
-        printResult(comparison.without.result);
+        printDrillResult(comparison.without.result);
         say('With PgBouncer in the path:');
         // Its notes end with the comparison (comparison.summary).
-        printResult(comparison.with.result);
+        printDrillResult(comparison.with.result);
         if (flags.json) writeJsonReport(flags.json, [comparison.without.result, comparison.with.result]);
         setExit(exitCodeOf(comparison.with.result.status));
         return;
