@@ -2,17 +2,10 @@
 import { Box, Text } from 'ink';
 import type { GameDayView } from '../gameday/gameday-driver.ts';
 import { formatDuration } from '../report/format.ts';
+import { sparkline } from '../report/sparkline.ts';
 
 /** Rows the service panel takes on screen. */
 export const SERVICE_PANEL_ROWS = 5;
-
-const BARS = '▁▂▃▄▅▆▇█';
-
-/** A one-line sparkline of `values` scaled to their own maximum (a flat line when all are zero). */
-export function sparkline(values: readonly number[]): string {
-  const max = Math.max(0, ...values);
-  return values.map((v) => (max === 0 ? BARS[0] : BARS[Math.min(BARS.length - 1, Math.round((v / max) * (BARS.length - 1)))])).join('');
-}
 
 const ms = (v: number | null) => (v === null ? '–' : `${v} ms`);
 

@@ -3,13 +3,14 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.ts';
 import type { DrillResult } from '../../src/core/result.ts';
-import { sparkline } from '../../src/cli/commands/history.ts';
+import { sparkline } from '../../src/report/sparkline.ts';
 import { binTimeline, writeHtmlReport } from '../../src/report/html-report.ts';
 import { RequestTimeline } from '../../src/measure/timeline.ts';
 import { writeJunitReport } from '../../src/report/junit-report.ts';
 import { renderMarkdownSummary } from '../../src/report/markdown-summary.ts';
 import { findRegressions } from '../../src/suite/baseline.ts';
 import { appendHistory, readHistory } from '../../src/suite/history.ts';
+import { runCli } from '../helpers/run-cli.ts';
 import { suiteExitCode } from '../../src/suite/suite-output.ts';
 import { tempDir } from '../helpers/test-lab.ts';
 
@@ -70,6 +71,21 @@ describe('reports', () => {
     expect(entries.map((e) => e.rtoMs)).toEqual([4000, 6000]);
     expect(skipped).toBe(1);
     expect(sparkline([1000, 4000, null, 8000])).toBe('▁▄×█');
+  });
+
+  it('history: game days are kept apart from unattended runs, with who recovered', async () => {
+    const file = path.join(tempDir('history'), 'h.jsonl');
+    appendHistory(file, [result({ rtoMs: 4000 })]);
+    appendHistory(file, [{ ...result({ rtoMs: 160_000 }), mode: 'gameday', operator: 'alice' }]);
+    expect(readHistory(file).entries.map((e) => [e.mode ?? 'drill', e.operator ?? ''])).toEqual([['drill', ''], ['gameday', 'alice']]);
+    const shown = await runCli(['history', '--file', file]);
+    expect(shown.code).toBe(0);
+    const [unattended, gameDays] = shown.stdout.split(/\n(?=[^\n]*RTO trend)/);
+    expect(unattended).toMatch(/^\S+ {2}RTO trend/);
+    expect(unattended).not.toMatch(/alice|game days/);
+    expect(gameDays).toMatch(/· game days {2}RTO trend/);
+    expect(gameDays).toMatch(/alice/);
+    expect(gameDays).toMatch(/2\.7 min/);
   });
 
   it('HTML: bins answers per second with p50/p99 latency, and draws the fault, steps and recovery', () => {
