@@ -1,6 +1,8 @@
+import { asGameDayRecordData, type GameDayRecordData } from '../gameday/gameday-record.ts';
+import { renderChartSvg } from '../report/html-report.ts';
 import { closeAtJournalEnd, foldRecords, type GuideStepState } from '../guide/session-state.ts';
 import { formatClock } from '../guide/session-clock.ts';
-import { formatDuration } from '../report/format.ts';
+import { formatDuration, formatObjective } from '../report/format.ts';
 import { redact } from '../util/redact.ts';
 import { describeTruncatedTail, type JournalRead } from './journal-reader.ts';
 import type { JournalRecord } from './records.ts';
@@ -75,6 +77,8 @@ export function renderIncidentReport(read: JournalRead): string {
     '',
   );
 
+  out.push(...gameDaySection(records));
+
   out.push('## Steps', '', '| # | step | status | duration | attempts | remarks |', '|---|---|---|---|---|---|');
   for (const [i, s] of state.steps.entries()) {
     const duration = s.attempts > 0 || s.manual || s.durationMs > 0 ? formatDuration(s.durationMs) : '—';
@@ -94,10 +98,14 @@ export function renderIncidentReport(read: JournalRead): string {
   out.push('');
 
   out.push('## Timeline', '', '| clock | time (UTC) | event |', '|---|---|---|');
+  const rows: Array<{ t: number; ts: string; event: string }> = [];
   for (const r of records) {
     const event = timelineEvent(r, titles);
-    if (event) out.push(`| +${formatClock(r.t)} | ${wallTime(r.ts)} | ${cell(event)} |`);
+    if (event) rows.push({ t: r.t, ts: wallTime(r.ts), event });
   }
+  rows.push(...gameDayMoments(records));
+  rows.sort((a, b) => a.t - b.t);
+  for (const row of rows) out.push(`| +${formatClock(row.t)} | ${row.ts} | ${cell(row.event)} |`);
   out.push('');
 
   const outputs = new Map<string, string[]>();
@@ -119,4 +127,56 @@ export function renderIncidentReport(read: JournalRead): string {
   for (const r of state.resumes) if (r.repairedTail) out.push('', `A resume at ${wallTime(r.ts)} removed a cut-short last line (${r.repairedTail.bytes} bytes) before appending.`);
   out.push('');
   return redact(out.join('\n'));
+}
+
+/** A game day's measured result, from its journal's `result` record (undefined for a guided session). */
+function gameDayData(records: readonly JournalRecord[]): GameDayRecordData | undefined {
+  const result = [...records].reverse().find((r) => r.type === 'gameday' && r.event === 'result');
+  return result && result.type === 'gameday' ? asGameDayRecordData(result.data) : undefined;
+}
+
+/**
+ * The moments a game day measured but did not journal as records of their
+ * own: the operator's acknowledgement and the service's recovery, on the
+ * journal's clock (which starts at the fault).
+ */
+function gameDayMoments(records: readonly JournalRecord[]): Array<{ t: number; ts: string; event: string }> {
+  const data = gameDayData(records);
+  const start = records[0];
+  if (!data || !start || start.type !== 'session-start') return [];
+  const t0 = data.result.t0Ms ?? 0;
+  const startWall = Date.parse(start.ts) - start.t;
+  const at = (t: number) => ({ t, ts: wallTime(new Date(startWall + t).toISOString()) });
+  const moments: Array<{ t: number; ts: string; event: string }> = [];
+  if (data.result.alertAtMs != null && data.result.ttaMs != null) moments.push({ ...at(data.result.alertAtMs - t0 + data.result.ttaMs), event: `**Acknowledged**: the operator's first action, ${formatDuration(data.result.ttaMs)} after the alert` });
+  if (data.result.rtoMs !== null) moments.push({ ...at(data.result.rtoMs), event: `**Recovered**: the service answers again (RTO ${formatDuration(data.result.rtoMs)})` });
+  return moments;
+}
+
+/** The game-day postmortem: measurements against objectives, and the service over the game day as a chart. */
+function gameDaySection(records: readonly JournalRecord[]): string[] {
+  const data = gameDayData(records);
+  if (!data) return [];
+  const r = data.result;
+  const ttd = r.alertAtMs != null && r.t0Ms !== null ? r.alertAtMs - r.t0Ms : null;
+  const out = [
+    `## Game day: ${r.scenario}${r.variant ? ` (${r.variant})` : ''}, ${r.status.toUpperCase()}`,
+    '',
+    '| measure | objective | measured |',
+    '|---|---|---|',
+    `| RTO (fault to recovery, the person's time included) | ${formatObjective(r.objectives.rtoMs)} | ${r.rtoMs === null ? 'not recovered while observed' : formatDuration(r.rtoMs)} |`,
+    `| time to detect (fault to alert) | | ${ttd === null ? 'no alert' : formatDuration(ttd)} |`,
+    `| time to acknowledge (alert to first action) | | ${r.ttaMs == null ? '—' : formatDuration(r.ttaMs)} |`,
+    `| lost acknowledged writes | 0 | ${r.lostWrites} of ${r.ackedWrites} |`,
+    `| RPO (loss window) | ${formatObjective(r.objectives.rpoMs)} | ${formatDuration(r.rpoMs)} |`,
+    `| requests sent / failed | | ${r.requests} / ${r.failedRequests} |`,
+    '',
+  ];
+  if (r.reasons.length) out.push(...r.reasons.map((reason) => `- ${reason}`), '');
+  out.push('| step | status | by | duration |', '|---|---|---|---|', ...r.steps.map((s) => `| \`${s.id}\` | ${s.status} | ${s.by ?? 'pgdrill'} | ${formatDuration(s.durationMs)} |`), '');
+  if (data.chart) {
+    out.push('### The service during the game day', '', 'Answers and failures per second, p50/p99 latency; the fault, each step and the recovery marked (time since the load started).', '');
+    out.push(renderChartSvg(data.chart.bins, data.chart.binSeconds, data.chart.events, data.chart.originMs).replace(/\n/g, ' '), '');
+  }
+  return out;
 }

@@ -102,10 +102,24 @@ const PAD = { left: 56, right: 60, top: 16, bottom: 36 };
 /** An SVG chart of throughput, errors and latency over time, with the fault, each runbook step and the recovery point marked. */
 export function renderChart(record: DrillRecord): string {
   const timeline = record.load?.timeline;
-  const origin = record.events.find((e) => e.kind === 'load-start')?.at ?? 0;
+  const origin = chartOrigin(record.events);
   const bins = timeline ? binTimeline(timeline, origin) : [];
   if (bins.length === 0) return '<p class="muted">No load was recorded for this drill.</p>';
   const binSeconds = bins.length > 1 ? bins[1]!.t - bins[0]!.t : Math.max(0.25, (timeline!.lastEndAt() - origin) / 1000);
+  return renderChartSvg(bins, binSeconds, record.events, origin);
+}
+
+/** Where a drill's chart starts: when the load started (drill-clock ms). */
+export function chartOrigin(events: readonly TimelineEvent[]): number {
+  return events.find((e) => e.kind === 'load-start')?.at ?? 0;
+}
+
+/**
+ * The chart itself, from bins already made (`binTimeline`): what a game
+ * day's journal keeps instead of every request. `events` are on the drill
+ * clock; `origin` is the clock reading of the chart's zero.
+ */
+export function renderChartSvg(bins: readonly ChartBin[], binSeconds: number, events: readonly TimelineEvent[], origin: number): string {
   const tMax = bins.length * binSeconds;
   const rMax = maxOf(bins.map((b) => Math.max(b.okPerSecond, b.failedPerSecond)), 1) * 1.1;
   const lMax = maxOf(bins.map((b) => b.p99Ms ?? 0), 10) * 1.1;
@@ -120,10 +134,10 @@ export function renderChart(record: DrillRecord): string {
       .join(' ');
   const failedArea = `M${x(0)},${yRate(0)} ${bins.map((b) => `L${x(b.t).toFixed(1)},${yRate(b.failedPerSecond).toFixed(1)} L${x(b.t + binSeconds).toFixed(1)},${yRate(b.failedPerSecond).toFixed(1)}`).join(' ')} L${x(tMax)},${yRate(0)} Z`;
   const at = (e: TimelineEvent) => (e.at - origin) / 1000;
-  const markers = record.events
-    .filter((e) => e.kind === 'fault-injected' || e.kind === 'step-start' || e.kind === 'recovered')
+  const markers = events
+    .filter((e) => e.kind === 'fault-injected' || e.kind === 'step-start' || e.kind === 'recovered' || e.kind === 'note')
     .map((e, i) => {
-      const cls = e.kind === 'fault-injected' ? 'fault' : e.kind === 'recovered' ? 'recovered' : 'step';
+      const cls = e.kind === 'fault-injected' ? 'fault' : e.kind === 'recovered' ? 'recovered' : e.kind === 'note' ? 'note' : 'step';
       const label = e.kind === 'fault-injected' ? 'fault' : e.kind === 'recovered' ? 'recovered' : e.label;
       const xx = x(at(e)).toFixed(1);
       const ly = PAD.top + 10 + (i % 6) * 12;

@@ -4,7 +4,8 @@ import { ExitCode } from '../../core/exit-codes.ts';
 import { UserError } from '../../core/errors.ts';
 import type { DrillResult } from '../../core/result.ts';
 import { loadScenario } from '../../engine/catalog.ts';
-import { runDrill } from '../../engine/drill.ts';
+import { runDrill, type DrillRecord } from '../../engine/drill.ts';
+import { gameDayRecordData } from '../../gameday/gameday-record.ts';
 import { GameDay } from '../../gameday/gameday-driver.ts';
 import { compareWithRobot } from '../../gameday/robot-comparison.ts';
 import { operatorName } from '../../guide/open-session.ts';
@@ -98,8 +99,10 @@ export function registerGameDay(program: Command, setExit: (code: number) => voi
         },
       });
       let result: DrillResult;
+      let record: DrillRecord;
       try {
-        ({ result } = await drill);
+        record = await drill;
+        result = record.result;
       } finally {
         gameDay.stop();
         closeUi.abort();
@@ -107,7 +110,7 @@ export function registerGameDay(program: Command, setExit: (code: number) => voi
       }
       for (const line of lines) warn(`· ${line}`);
       const gameDayResult: DrillResult = { ...result, mode: 'gameday', operator, ttaMs: gameDay.ttaMs, alertAtMs: gameDay.alertAtMs };
-      gameDay.finish(`${gameDayResult.status}: RTO ${gameDayResult.rtoMs === null ? 'not recovered' : formatDuration(gameDayResult.rtoMs)}, ${gameDayResult.lostWrites} acknowledged writes lost`, gameDayResult);
+      gameDay.finish(`${gameDayResult.status}: RTO ${gameDayResult.rtoMs === null ? 'not recovered' : formatDuration(gameDayResult.rtoMs)}, ${gameDayResult.lostWrites} acknowledged writes lost`, gameDayRecordData(gameDayResult, record));
       printDrillResult(gameDayResult);
       const ttd = gameDay.alertAtMs !== null && result.t0Ms !== null ? gameDay.alertAtMs - result.t0Ms : null;
       say(`game day: operator ${operator}; alert ${ttd === null ? 'never fired' : `${formatDuration(ttd)} after the fault`}; acknowledged ${gameDay.ttaMs === null ? 'never' : `${formatDuration(gameDay.ttaMs)} after the alert`}`);
