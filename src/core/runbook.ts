@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { ProxyLink } from '../faults/proxy-link.ts';
 import type { Lab } from '../lab/lab.ts';
 import type { SupervisedService } from '../service/supervised-service.ts';
+import type { SystemUnderDrill } from '../system/system.ts';
 import { UserError } from './errors.ts';
 import type { Target } from './target.ts';
 
@@ -48,10 +49,12 @@ export interface StepContext {
   pgBin(name: string): string;
   /** The lab's network path from the service to the database (drills only). */
   link?: ProxyLink;
-  /** The sample service's base URL (drills only). */
+  /** The service's base URL (drills only). */
   serviceUrl?: string;
-  /** The sample service itself, to restart it (drills only). */
+  /** The service under drill itself, to restart it (drills only). */
   service?: SupervisedService;
+  /** The system under drill (drills only): its database, ledger table and health path. */
+  system?: SystemUnderDrill;
   /** The lab, when the target is the lab (its data directory, archive, binaries). */
   lab?: Lab;
   /** One line of the step's output (shown live, kept in the journal). */

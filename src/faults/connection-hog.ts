@@ -48,7 +48,7 @@ export function connectionHog(): Fault {
       await ctx.link.setEnabled(false);
       try {
         const deadline = Date.now() + 5000;
-        while ((await count("SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = 'payments_service'")) > 0 && Date.now() < deadline) await sleep(20);
+        while ((await count(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = ${pg.escapeLiteral(ctx.system.serviceRole)}`)) > 0 && Date.now() < deadline) await sleep(20);
         const urls = [ctx.lab.serviceUrl('admin'), ctx.lab.serviceUrl('auth')];
         // Slots a non-superuser may still take; opened in parallel batches that never overshoot into the
         // superuser-reserved slots, then one by one until the server refuses.

@@ -1,6 +1,7 @@
 import type { Target } from '../core/target.ts';
 import type { Lab } from '../lab/lab.ts';
 import type { SupervisedService } from '../service/supervised-service.ts';
+import type { SystemUnderDrill } from '../system/system.ts';
 import type { ProxyLink } from './proxy-link.ts';
 
 /** What a fault may act on during a drill: the lab's server and files, the network path, the service. */
@@ -11,8 +12,10 @@ export interface FaultContext {
   lab: Lab;
   /** The service's network path to the database, through the fault proxy. */
   link: ProxyLink;
-  /** The sample service (a fault may crash it). */
+  /** The service under drill (a fault may crash it). */
   service: SupervisedService;
+  /** The system under drill: its database, service role and ledger table, which faults act on by default. */
+  system: SystemUnderDrill;
   log: (line: string) => void;
 }
 
