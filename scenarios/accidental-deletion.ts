@@ -32,8 +32,6 @@ export default defineScenario({
   warmupMs: 3000,
   observeMs: 4000,
   needs: ['wal-archive'],
-  // Its runbook restores the sample's payments table by PITR; it is not yet written for a configured system's table.
-  notFor: (system) => (system.kind === 'sample' ? undefined : `its runbook restores the sample's payments table and is not yet adapted to a configured system (${system.database}.${system.ledger.table})`),
   // PITR starts from a base backup: the nightly one, taken here before the load.
   async setup(ctx) {
     const { manifest } = await backupLab(ctx.lab, { onProgress: (l) => ctx.log(`backup: ${l}`) });

@@ -1,0 +1,85 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { repoRoot, runCli } from '../helpers/run-cli.ts';
+import { isAlive, processesMatching, tempDir } from '../helpers/test-lab.ts';
+
+const ORDERS = path.join(repoRoot, 'examples/orders-service/pgdrill.config.ts');
+const FIRE_AND_FORGET = path.join(repoRoot, 'examples/fire-and-forget/pgdrill.config.ts');
+
+/** The pid of the team's service, as the drill log names it. */
+function servicePids(stderr: string): number[] {
+  const pids = [...stderr.matchAll(/Service at http:\/\/127\.0\.0\.1:\d+ \(pid (\d+)\)/g)].map((m) => Number(m[1]));
+  expect(pids.length, 'the drill log names the service pid').toBeGreaterThan(0);
+  return pids;
+}
+
+async function expectNothingLeft(dir: string, stderr: string): Promise<void> {
+  expect(await processesMatching(dir)).toEqual([]);
+  for (const pid of servicePids(stderr)) expect(isAlive(pid)).toBe(false);
+  expect(await processesMatching('server.mjs')).toEqual([]);
+}
+
+describe('drilling a team\'s own service (examples/, real PostgreSQL, real processes, real HTTP)', () => {
+  it('orders-service: connection-loss passes with its config objective; its database, role and log are its own; no password printed', async () => {
+    const dir = tempDir('own-orders');
+    const json = path.join(dir, 'r.json');
+    const run = await runCli(['drill', 'connection-loss', '--config', ORDERS, '--hold', '2s', '--json', json], {}, dir);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/config: .*orders-service\/pgdrill\.config\.ts \(system under drill: orders_db, ledger public\.orders\)/);
+    expect(run.stderr).toMatch(/Applying schema\.sql to orders_db[\s\S]*Applying seed\.sql to orders_db/);
+    expect(run.stderr).toMatch(/it reaches orders_db as orders_db_service through 127\.0\.0\.1:\d+/);
+    const result = JSON.parse(readFileSync(json, 'utf8'));
+    expect(result).toMatchObject({ scenario: 'connection-loss', status: 'passed', lostWrites: 0, objectives: { rtoMs: 30_000, rpoMs: 0 } });
+    expect(result.ackedWrites).toBeGreaterThan(100);
+    expect(result.failedRequests).toBeGreaterThan(0);
+    const log = readFileSync(path.join(dir, '.pgdrill/logs/connection-loss-service.log'), 'utf8');
+    expect(log).toMatch(/orders-service listening on \d+/);
+    expect(`${run.stdout}${run.stderr}${log}`).not.toMatch(/postgres:\/\/[^:\s]+:(?!\*\*\*)[^@\s]+@/);
+    await expectNothingLeft(dir, run.stderr);
+  });
+
+  it('fire-and-forget: connection-loss reports lost acknowledged writes and exits 2; ci shows the breach in JUnit and a scenario that does not apply as skipped', async () => {
+    const dir = tempDir('own-fire');
+    const drill = await runCli(['drill', 'connection-loss', '--config', FIRE_AND_FORGET, '-q'], {}, dir);
+    expect(drill.code, drill.stderr).toBe(2);
+    expect(drill.stdout).toMatch(/lost acknowledged writes\s+│ 0\s+│ [1-9]\d* of \d+/);
+    expect(drill.stdout).toMatch(/verdict: BREACHED/);
+    expect(readFileSync(path.join(dir, '.pgdrill/logs/connection-loss-service.log'), 'utf8')).toMatch(/dropped a batch of \d+ orders/);
+
+    const junit = path.join(dir, 'j.xml');
+    const json = path.join(dir, 'r.json');
+    const ci = await runCli(['ci', 'connection-loss', 'table-corruption', '--config', FIRE_AND_FORGET, '--junit', junit, '--json', json, '--no-history'], {}, dir);
+    expect(ci.code, ci.stderr).toBe(2);
+    expect(ci.stderr).toMatch(/\[2\/2\] table-corruption SKIPPED: The scenario "table-corruption" does not apply to fire_and_forget_db: .*not yet adapted/);
+    const xml = readFileSync(junit, 'utf8');
+    expect(xml).toMatch(/<testcase classname="pgdrill" name="connection-loss"[^>]*>\n\s*<failure message="breached: RTO [^"]*, [1-9]\d* acknowledged write\(s\) lost over/);
+    expect(xml).toMatch(/<testcase classname="pgdrill" name="table-corruption"[^>]*>\n\s*<skipped message="The scenario &quot;table-corruption&quot; does not apply/);
+    expect(xml).toMatch(/tests="2" failures="1" errors="0" skipped="1"/);
+    const results = JSON.parse(readFileSync(json, 'utf8'));
+    expect(results.map((r: { status: string }) => r.status)).toEqual(['breached', 'skipped']);
+    expect(await processesMatching(dir)).toEqual([]);
+    expect(await processesMatching('server.mjs')).toEqual([]);
+  });
+
+  it('orders-service: the service is crashed and restarted by the runbook, and the accidental DELETE of its ledger table is recovered by PITR', async () => {
+    const dir = tempDir('own-crash');
+    const json = path.join(dir, 'r.json');
+    const run = await runCli(['drill', 'service-crash', 'accidental-deletion', '--config', ORDERS, '--hold', '1s', '--json', json], {}, dir);
+    expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
+    const results = JSON.parse(readFileSync(json, 'utf8'));
+    expect(results.map((r: { scenario: string; status: string }) => `${r.scenario}=${r.status}`)).toEqual(['service-crash=passed', 'accidental-deletion=passed']);
+    const [crash, deletion] = results;
+    expect(crash.fault.evidence).toMatch(/killed service pid \d+/);
+    expect(crash.lostWrites).toBe(0);
+    expect(crash.failedRequests).toBeGreaterThan(0);
+    expect(deletion.fault.evidence).toMatch(/deleted [1-9]\d* rows from orders_db\.orders/);
+    expect(deletion.lostWrites).toBe(0);
+    expect(deletion.steps.every((s: { status: string }) => s.status === 'done')).toBe(true);
+    const log = readFileSync(path.join(dir, '.pgdrill/logs/service-crash-service.log'), 'utf8');
+    expect(log.match(/pgdrill: starting `node server\.mjs`/g)).toHaveLength(2);
+    expect(existsSync(path.join(dir, '.pgdrill/runs'))).toBe(false);
+    expect(await processesMatching(dir)).toEqual([]);
+    expect(await processesMatching('server.mjs')).toEqual([]);
+  });
+});
