@@ -234,7 +234,7 @@ export async function runDrill(scenario: Scenario, options: DrillOptions = {}): 
         while (failed < warm.length && warm.ok(failed)) failed++;
         const sample = failed < warm.length ? warm.at(failed) : undefined;
         throw new UserError(
-          `The steady state does not hold before the fault: ${warmOk} of ${warm.length} requests succeeded during warm-up${sample ? ` (e.g. ${sample.kind === 'write' ? `${system.write.method} ${system.write.path}` : `${system.read.method} ${system.read.path}`} → ${sample.status ?? sample.error})` : ''}.`,
+          `The steady state does not hold before the fault: ${warmOk} of ${warm.length} requests succeeded during warm-up${sample ? ` (e.g. ${sample.kind} ${sample.kind === 'write' ? `${system.write.method} ${system.write.path}` : `${system.read.method} ${system.read.path}`} → ${sample.status ?? sample.error})` : ''}.`,
           system.service
             ? `A drill measures recovery only from a healthy start: a write must answer 2xx and a read of a written id 200, within ${slowRequestMs} ms (the service's log: see above), or lower the load rate.`
             : 'A drill measures recovery only from a healthy start: check the lab and the service, or lower the load rate.',

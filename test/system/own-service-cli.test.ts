@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot, runCli } from '../helpers/run-cli.ts';
@@ -81,5 +81,52 @@ describe('drilling a team\'s own service (examples/, real PostgreSQL, real proce
     expect(existsSync(path.join(dir, '.pgdrill/runs'))).toBe(false);
     expect(await processesMatching(dir)).toEqual([]);
     expect(await processesMatching('server.mjs')).toEqual([]);
+  });
+
+  describe('a system that is wrong is refused before any fault, exit 1, with what to fix', () => {
+    /** A project with its own schema and a plain Node service (no pg): the config is the only thing pgdrill knows. */
+    function project(service: string, schema = 'CREATE TABLE orders (id uuid PRIMARY KEY);\n'): { dir: string; config: string } {
+      const dir = tempDir('own-bad');
+      mkdirSync(path.join(dir, 'db'));
+      writeFileSync(path.join(dir, 'db/schema.sql'), schema);
+      writeFileSync(path.join(dir, 'fixture-service.mjs'), service);
+      const config = path.join(dir, 'pgdrill.config.mjs');
+      writeFileSync(config, `export default ${JSON.stringify({
+        system: {
+          database: 'bad_db',
+          schema: ['db/schema.sql'],
+          service: { command: [process.execPath, 'fixture-service.mjs'], readyTimeoutMs: 5000, write: { method: 'POST', path: '/orders', body: { id: '{{id}}' } }, read: { path: '/orders/{{id}}' } },
+          ledger: { table: 'orders', idColumn: 'id' },
+        },
+        holdMs: 500,
+      })};\n`);
+      return { dir, config };
+    }
+    const HTTP = (writeStatus: number) => `import http from 'node:http';
+http.createServer((req, res) => { req.resume(); res.writeHead(req.url === '/health' ? 200 : req.method === 'POST' ? ${writeStatus} : 404).end('{}'); }).listen(Number(process.env.PORT), '127.0.0.1');
+`;
+
+    async function refused(p: { dir: string; config: string }): Promise<string> {
+      const run = await runCli(['drill', 'connection-loss', '--config', p.config, '-q'], {}, p.dir);
+      expect(run.code, run.stderr).toBe(1);
+      expect(run.stderr).not.toMatch(/a bug in pgdrill|\n\s+at /);
+      expect(await processesMatching(p.dir)).toEqual([]);
+      return run.stderr;
+    }
+
+    it('SQL that fails: the file, the line and PostgreSQL\'s message', async () => {
+      const stderr = await refused(project(HTTP(201), 'CREATE TABLE orders (id uuid PRIMARY KEY);\nRENAME TABLE orders TO old_orders;\n'));
+      expect(stderr).toMatch(/could not run: The schema of bad_db could not be applied: schema\.sql, line 2: ERROR: syntax error at or near "RENAME"/);
+    });
+
+    it('a service that exits at start: its last log lines', async () => {
+      const stderr = await refused(project("console.error('reading settings');\nconsole.error('FATAL: missing SECRET_KEY');\nprocess.exit(2);\n"));
+      expect(stderr).toMatch(/exited \(exit code 2\) before it answered GET \/health with 200\.\nIts last \d+ log lines \(all in .*\.pgdrill\/logs\/connection-loss-service\.log\):\n[\s\S]*reading settings\nFATAL: missing SECRET_KEY/);
+    });
+
+    it('a write that does not answer 2xx in the steady state: the request and its answer', async () => {
+      const stderr = await refused(project(HTTP(500)));
+      expect(stderr).toMatch(/The steady state does not hold before the fault: \d+ of \d+ requests succeeded during warm-up \(e\.g\. write POST \/orders → 500\)/);
+    });
   });
 });
