@@ -6,6 +6,7 @@ import { registerCi } from './commands/ci.ts';
 import { registerDrill } from './commands/drill.ts';
 import { registerGuide } from './commands/guide.ts';
 import { registerHistory } from './commands/history.ts';
+import { registerInit } from './commands/init.ts';
 import { registerLab } from './commands/lab.ts';
 import { registerList } from './commands/list.ts';
 import { registerProxy } from './commands/proxy.ts';
@@ -42,6 +43,7 @@ export async function main(argv: string[]): Promise<number> {
   registerDrill(program, (code) => { exitCode = code; });
   registerCi(program, (code) => { exitCode = code; });
   registerHistory(program);
+  registerInit(program);
   registerLab(program);
   registerList(program);
   registerProxy(program);
