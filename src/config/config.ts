@@ -35,7 +35,12 @@ const SystemSchema = z
     service: z
       .object({
         /** argv of the service, started by pgdrill (no shell); cwd is the config file's directory unless `cwd` says otherwise. */
-        command: z.array(z.string().min(1)).min(1),
+        command: z.array(z.string().min(1)).min(1).optional(),
+        /** Or: a service already running on loopback, pointed at the DATABASE_URL `pgdrill lab up --print-env` printed; pgdrill neither starts nor stops it. */
+        url: z
+          .url({ protocol: /^https?$/ })
+          .refine((u) => ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(u).hostname), 'must be on loopback (127.0.0.1, localhost or [::1]): pgdrill puts load on loopback only')
+          .optional(),
         cwd: z.string().min(1).optional(),
         env: z.record(z.string(), z.string()).optional(),
         ready: z.string().regex(/^\/\S*$/, 'must be a path starting with /').optional(),
@@ -44,7 +49,9 @@ const SystemSchema = z
         write: template('POST'),
         read: template('GET'),
       })
-      .strict(),
+      .strict()
+      .refine((s) => (s.command ? !s.url : !!s.url), { message: 'give `command` (pgdrill starts the service) or `url` (a service already running), one of them', path: ['command'] })
+      .refine((s) => !(s.url && (s.env || s.cwd || s.stopGraceMs !== undefined)), { message: '`env`, `cwd` and `stopGraceMs` apply to a service pgdrill starts (`command`), not to `url`', path: ['url'] }),
     /** Where acknowledged writes must be found after recovery: a table (optionally schema-qualified) and the column holding the write's id. */
     ledger: z.object({ table: z.string().regex(/^([a-z_][a-z0-9_]*\.)?[a-z_][a-z0-9_]*$/, 'must be a lower-case table name, optionally schema.table'), idColumn: identifier }).strict(),
   })

@@ -23,6 +23,7 @@ import pg from 'pg';
 import { provisionSystem } from '../system/provision.ts';
 import { SAMPLE_SYSTEM, systemApi, type SystemUnderDrill } from '../system/system.ts';
 import { startUserService } from '../system/user-service.ts';
+import { externalService } from '../system/external-service.ts';
 import type { SupervisedService } from '../service/supervised-service.ts';
 
 /**
@@ -69,18 +70,25 @@ export interface DrillRecord {
   measureMs?: number;
 }
 
-async function waitForHealth(url: string, timeoutMs: number, signal: AbortSignal): Promise<void> {
+/** Polls GET `url` + `readyPath` until it answers 2xx; a service that does not within `timeoutMs` is a `UserError` with its last answer. */
+async function waitForHealth(url: string, readyPath: string, timeoutMs: number, signal: AbortSignal, external: boolean): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < deadline) {
     try {
-      const response = await fetch(`${url}${SAMPLE_SYSTEM.readyPath}`, { signal: AbortSignal.any([signal, AbortSignal.timeout(2000)]) });
+      const response = await fetch(`${url}${readyPath}`, { signal: AbortSignal.any([signal, AbortSignal.timeout(2000)]) });
       if (response.ok) return;
       last = `HTTP ${response.status}: ${await response.text()}`;
     } catch (error) {
       last = errorMessage(error);
     }
     await sleep(200, signal);
+  }
+  if (external) {
+    throw new UserError(
+      `The service at ${url} did not answer GET ${readyPath} with 200 within ${timeoutMs} ms of the drill's proxy opening (last answer: ${redact(last)}).`,
+      'Start it with the DATABASE_URL that `pgdrill lab up --print-env` printed (the same config), check system.service.url and ready, then run the drill again.',
+    );
   }
   throw new UserError(`The sample service did not become healthy within ${timeoutMs} ms (last answer: ${redact(last)}).`, 'Check that the lab is running (`pgdrill lab status`) and its fixtures are loaded.');
 }
@@ -184,18 +192,22 @@ export async function runDrill(scenario: Scenario, options: DrillOptions = {}): 
         if (archiver.problem) throw new UserError(`The scenario "${scenario.id}" recovers from the WAL archive, and the lab's archiver is failing, so its runbook could not succeed. ${archiver.problem}`, 'Fix the archiver first (`pgdrill lab status` shows it), then run the drill again.');
       }
 
-      const provisioned = await provisionSystem(lab, system, log);
+      const provisioned = await provisionSystem(lab, system, log, system.external ? 'reuse' : 'fresh');
       if (signal.aborted) throw signal.reason;
 
       const proxyServer = await openFaultProxy(options.env);
       cleanup.defer('close the fault proxy', () => proxyServer.close());
       const proxyKind = { external: 'Toxiproxy from TOXIPROXY_URL', binary: 'toxiproxy-server from PATH', 'built-in': 'built-in server' }[proxyServer.kind];
       log(`Fault proxy: ${proxyKind} at ${proxyServer.url}.`);
-      const link = await ProxyLink.create(proxyServer.client, `pgdrill_${system.database}_${process.pid}`, lab.endpoint);
+      // A service pgdrill does not run reaches the database through the port its DATABASE_URL names.
+      const link = await ProxyLink.create(proxyServer.client, `pgdrill_${system.database}_${process.pid}`, lab.endpoint, provisioned.proxyPort ?? 0);
       cleanup.defer('remove the drill proxy', () => link.remove());
 
       let service: SupervisedService;
-      if (system.service) {
+      if (system.external) {
+        service = externalService(system.external.url);
+        log(`Service at ${service.url} (not started by pgdrill): waiting for GET ${system.readyPath} to answer 200 through the proxy on ${link.listen.host}:${link.listen.port}.`);
+      } else if (system.service) {
         const logFile = options.serviceLogFile ?? path.join(process.cwd(), '.pgdrill', 'logs', `${scenario.id}-service.log`);
         log(`Starting the service: ${system.service.command.join(' ')} (in ${system.service.cwd}; log: ${logFile}).`);
         // Registered before it starts: a start that fails halfway or is interrupted leaves nothing running.
@@ -211,7 +223,8 @@ export async function runDrill(scenario: Scenario, options: DrillOptions = {}): 
 
       const contexts = openStepContext({ target: lab, binaries: lab.pg(), link, serviceUrl: service.url, service, lab, system });
       cleanup.defer('close runbook connections', () => contexts.close());
-      if (!system.service) await waitForHealth(service.url, 20_000, signal);
+      if (system.external) await waitForHealth(service.url, system.readyPath, system.external.readyTimeoutMs, signal, true);
+      else if (!system.service) await waitForHealth(service.url, SAMPLE_SYSTEM.readyPath, 20_000, signal, false);
       const faultCtx: FaultContext = { target: lab, lab, link, service, system, log };
       if (scenario.setup) {
         log('Preparing the scenario (setup).');
@@ -235,8 +248,8 @@ export async function runDrill(scenario: Scenario, options: DrillOptions = {}): 
         const sample = failed < warm.length ? warm.at(failed) : undefined;
         throw new UserError(
           `The steady state does not hold before the fault: ${warmOk} of ${warm.length} requests succeeded during warm-up${sample ? ` (e.g. ${sample.kind} ${sample.kind === 'write' ? `${system.write.method} ${system.write.path}` : `${system.read.method} ${system.read.path}`} → ${sample.status ?? sample.error})` : ''}.`,
-          system.service
-            ? `A drill measures recovery only from a healthy start: a write must answer 2xx and a read of a written id 200, within ${slowRequestMs} ms (the service's log: see above), or lower the load rate.`
+          system.kind === 'configured'
+            ? `A drill measures recovery only from a healthy start: a write must answer 2xx and a read of a written id 200, within ${slowRequestMs} ms${system.service ? " (the service's log is named above)" : ''}; fix the service or its templates, or lower the load rate.`
             : 'A drill measures recovery only from a healthy start: check the lab and the service, or lower the load rate.',
         );
       }

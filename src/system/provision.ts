@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { freePort } from '../lab/free-port.ts';
 import pg from 'pg';
 import { CommandError, UserError } from '../core/errors.ts';
 import type { Endpoint } from '../core/target.ts';
@@ -15,7 +17,50 @@ export interface ProvisionedSystem {
   serviceUrl(via?: Endpoint): string;
   /** The SQL type of the ledger's id column (e.g. `uuid`, `text`), to compare ids without defeating its index. */
   idType: string;
+  /** The fixed proxy port of a kept system (the one its DATABASE_URL names), when it has one. */
+  proxyPort?: number;
 }
+
+/** What a kept system's provisioning recorded in the lab directory (mode 0600: it holds passwords). */
+interface KeptSystem {
+  database: string;
+  ownerRole: string;
+  serviceRole: string;
+  ownerPassword: string;
+  servicePassword: string;
+  proxyPort: number;
+}
+
+/** Where the lab keeps a system's roles' passwords and its fixed proxy port. */
+export function keptSystemFile(lab: Lab, database: string): string {
+  return path.join(lab.labDir, `system-${database}.json`);
+}
+
+function readKept(lab: Lab, system: SystemUnderDrill): KeptSystem | undefined {
+  const file = keptSystemFile(lab, system.database);
+  if (!existsSync(file)) return undefined;
+  const kept = JSON.parse(readFileSync(file, 'utf8')) as KeptSystem;
+  if (kept.ownerRole !== system.ownerRole || kept.serviceRole !== system.serviceRole) return undefined;
+  registerSecret(kept.ownerPassword);
+  registerSecret(kept.servicePassword);
+  return kept;
+}
+
+function writeKept(lab: Lab, kept: KeptSystem): void {
+  const file = keptSystemFile(lab, kept.database);
+  writeFileSync(`${file}.tmp`, `${JSON.stringify(kept, null, 2)}\n`, { mode: 0o600 });
+  renameSync(`${file}.tmp`, file);
+}
+
+/**
+ * How a system is provisioned: `fresh` (a drill of a service pgdrill
+ * starts: the database recreated, passwords new), `keep` (`lab up
+ * --print-env`: an existing kept system is reused as it is, else created
+ * and its passwords and a fixed proxy port recorded in the lab directory),
+ * `reuse` (a drill of a service already running: the kept system must
+ * exist, since that service holds its DATABASE_URL).
+ */
+export type ProvisionMode = 'fresh' | 'keep' | 'reuse';
 
 const q = pg.escapeIdentifier;
 
@@ -74,10 +119,36 @@ async function runMigration(system: SystemUnderDrill, ownerUrl: string): Promise
  * call, registered with `redact`, and never written anywhere. The sample
  * system needs none of this: the lab's fixtures hold it.
  */
-export async function provisionSystem(lab: Lab, system: SystemUnderDrill, log: (line: string) => void = () => {}): Promise<ProvisionedSystem> {
+export async function provisionSystem(lab: Lab, system: SystemUnderDrill, log: (line: string) => void = () => {}, mode: ProvisionMode = 'fresh'): Promise<ProvisionedSystem> {
   if (system.kind === 'sample') {
     return { system, serviceUrl: (via) => lab.serviceUrl('payments', via), idType: 'uuid' };
   }
+  if (mode !== 'fresh') {
+    const kept = readKept(lab, system);
+    const exists = kept ? (await lab.query('postgres', 'SELECT 1 FROM pg_database WHERE datname = $1', [system.database])).length > 0 : false;
+    if (kept && exists) {
+      log(`Using ${system.database} as \`pgdrill lab up --print-env\` created it (the service connects as ${system.serviceRole} through port ${kept.proxyPort}).`);
+      const idType = await checkLedger(lab, system);
+      return { system, serviceUrl: (via) => url(system.serviceRole, kept.servicePassword, via ?? lab.endpoint, system.database), idType, proxyPort: kept.proxyPort };
+    }
+    if (mode === 'reuse') {
+      throw new UserError(
+        `The service at ${system.external?.url ?? 'its URL'} is one pgdrill does not start, and the lab has no ${system.database} made for it${kept ? ' any more' : ''}.`,
+        'Run `pgdrill lab up --print-env` (with the same config), start the service with the DATABASE_URL it prints, then run the drill again.',
+      );
+    }
+    const created = await createSystem(lab, system, log);
+    const proxyPort = await freePort();
+    writeKept(lab, { database: system.database, ownerRole: system.ownerRole, serviceRole: system.serviceRole, ownerPassword: created.ownerPassword, servicePassword: created.servicePassword, proxyPort });
+    return { ...created.provisioned, proxyPort };
+  }
+  // A fresh system resets the roles' passwords: what a kept one recorded no longer holds.
+  rmSync(keptSystemFile(lab, system.database), { force: true });
+  return (await createSystem(lab, system, log)).provisioned;
+}
+
+/** Creates the roles and the database from nothing, applies the schema, grants, and checks the ledger. */
+async function createSystem(lab: Lab, system: SystemUnderDrill, log: (line: string) => void): Promise<{ provisioned: ProvisionedSystem; ownerPassword: string; servicePassword: string }> {
   const ownerPassword = randomBytes(18).toString('base64url');
   const servicePassword = randomBytes(18).toString('base64url');
   registerSecret(ownerPassword);
@@ -114,7 +185,13 @@ export async function provisionSystem(lab: Lab, system: SystemUnderDrill, log: (
     );
   }
   await lab.query(system.database, grants.join(';\n'));
+  const idType = await checkLedger(lab, system);
+  const provisioned: ProvisionedSystem = { system, serviceUrl: (via) => url(system.serviceRole, servicePassword, via ?? lab.endpoint, system.database), idType };
+  return { provisioned, ownerPassword, servicePassword };
+}
 
+/** The ledger table and id column exist, and the column can hold the UUIDs pgdrill writes: its SQL type. */
+async function checkLedger(lab: Lab, system: SystemUnderDrill): Promise<string> {
   const { schema, table, idColumn } = system.ledger;
   const tableExists = (await lab.query(system.database, 'SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ($3, $4)', [schema, table, 'r', 'p'])).length > 0;
   if (!tableExists) {
@@ -139,5 +216,5 @@ export async function provisionSystem(lab: Lab, system: SystemUnderDrill, log: (
       'Point `system.ledger.idColumn` at the column holding the id the write request sends.',
     );
   }
-  return { system, serviceUrl: (via) => url(system.serviceRole, servicePassword, via ?? lab.endpoint, system.database), idType };
+  return idType;
 }

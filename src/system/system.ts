@@ -52,8 +52,15 @@ export interface SystemUnderDrill {
   schemaFiles: string[];
   /** A command run instead of (or after) the schema files, with DATABASE_URL as the owner role. */
   migrate?: { command: string[]; cwd: string };
-  /** The service process (the sample service: undefined, pgdrill forks its own). */
+  /** The service process pgdrill starts (undefined for the sample, which pgdrill forks itself, and for `external`). */
   service?: ServiceCommand;
+  /**
+   * A service already running, which pgdrill neither starts nor stops: its
+   * base URL, and how long it may take to answer `readyPath` once the drill's
+   * proxy listens. Its DATABASE_URL is the one `pgdrill lab up --print-env`
+   * printed (a fixed proxy port of the lab).
+   */
+  external?: { url: string; readyTimeoutMs: number };
   /** Path polled until it answers 200 before the load starts; also the runbooks' health check. */
   readyPath: string;
   /** The write: a 2xx answer means acknowledged (committed). */
@@ -102,13 +109,9 @@ export function systemUnderDrill(config: PgdrillConfig | undefined, configDir = 
     grants: (s.serviceRole?.grants ?? DEFAULT_SERVICE_GRANTS).map((g) => g.toUpperCase()),
     schemaFiles: (s.schema ?? []).map(resolve),
     ...(s.migrate ? { migrate: { command: s.migrate, cwd: resolve('.') } } : {}),
-    service: {
-      command: s.service.command,
-      cwd,
-      env: s.service.env ?? {},
-      stopGraceMs: s.service.stopGraceMs ?? 5000,
-      readyTimeoutMs: s.service.readyTimeoutMs ?? 30_000,
-    },
+    ...(s.service.command
+      ? { service: { command: s.service.command, cwd, env: s.service.env ?? {}, stopGraceMs: s.service.stopGraceMs ?? 5000, readyTimeoutMs: s.service.readyTimeoutMs ?? 30_000 } }
+      : { external: { url: s.service.url!.replace(/\/+$/, ''), readyTimeoutMs: s.service.readyTimeoutMs ?? 30_000 } }),
     readyPath: s.service.ready ?? '/health',
     write: { method: s.service.write.method ?? 'POST', path: s.service.write.path, ...(s.service.write.body === undefined ? {} : { body: s.service.write.body }) },
     read: { method: s.service.read.method ?? 'GET', path: s.service.read.path },

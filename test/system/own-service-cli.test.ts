@@ -2,6 +2,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot, runCli } from '../helpers/run-cli.ts';
+import { spawn } from 'node:child_process';
+import { freePort } from '../../src/lab/free-port.ts';
 import { isAlive, processesMatching, tempDir } from '../helpers/test-lab.ts';
 
 const ORDERS = path.join(repoRoot, 'examples/orders-service/pgdrill.config.ts');
@@ -128,5 +130,49 @@ http.createServer((req, res) => { req.resume(); res.writeHead(req.url === '/heal
       const stderr = await refused(project(HTTP(500)));
       expect(stderr).toMatch(/The steady state does not hold before the fault: \d+ of \d+ requests succeeded during warm-up \(e\.g\. write POST \/orders → 500\)/);
     });
+  });
+
+  it('a service already running (service.url): lab up --print-env gives its DATABASE_URL, the drill goes through that port, never kills it, and skips service-crash', async () => {
+    const dir = tempDir('own-url');
+    const labDir = path.join(dir, 'lab');
+    mkdirSync(path.join(dir, 'db'));
+    for (const f of ['schema.sql', 'seed.sql']) writeFileSync(path.join(dir, 'db', f), readFileSync(path.join(repoRoot, 'examples/orders-service/db', f)));
+    const port = await freePort();
+    const config = path.join(dir, 'pgdrill.config.mjs');
+    writeFileSync(config, `export default ${JSON.stringify({
+      system: {
+        database: 'running_db',
+        schema: ['db/schema.sql', 'db/seed.sql'],
+        service: { url: `http://127.0.0.1:${port}`, write: { method: 'POST', path: '/orders', body: { id: '{{id}}', amount: 3 } }, read: { path: '/orders/{{id}}' } },
+        ledger: { table: 'orders', idColumn: 'id' },
+      },
+    })};\n`);
+    const up = await runCli(['lab', 'up', '--print-env', '--config', config, '--lab-dir', labDir], {}, dir);
+    expect(up.code, up.stderr).toBe(0);
+    const databaseUrl = /^DATABASE_URL=(postgres:\/\/running_db_service:[^@\s]+@127\.0\.0\.1:\d+\/running_db)$/m.exec(up.stdout)?.[1];
+    expect(databaseUrl, up.stdout).toBeDefined();
+    expect(databaseUrl).not.toContain('***');
+    const again = await runCli(['lab', 'up', '--print-env', '--config', config, '--lab-dir', labDir], {}, dir);
+    expect(again.stdout).toContain(`DATABASE_URL=${databaseUrl}`);
+
+    const service = spawn(process.execPath, ['server.mjs'], { cwd: path.join(repoRoot, 'examples/orders-service'), env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), LOG_LEVEL: 'silent' }, stdio: 'ignore' });
+    const exited = new Promise((r) => service.once('exit', r));
+    try {
+      const json = path.join(dir, 'r.json');
+      const drill = await runCli(['drill', 'connection-loss', '--config', config, '--lab-dir', labDir, '--hold', '1s', '--json', json], {}, dir);
+      expect(drill.code, drill.stderr).toBe(0);
+      expect(drill.stderr).toMatch(/Service at http:\/\/127\.0\.0\.1:\d+ \(not started by pgdrill\)/);
+      expect(JSON.parse(readFileSync(json, 'utf8'))).toMatchObject({ status: 'passed', lostWrites: 0 });
+      expect(isAlive(service.pid!)).toBe(true);
+      const crash = await runCli(['drill', 'service-crash', '--config', config, '--lab-dir', labDir], {}, dir);
+      expect(crash.code).toBe(1);
+      expect(crash.stdout).toMatch(/verdict: SKIPPED/);
+      expect(crash.stdout).toMatch(/pgdrill does not run the service at http:\/\/127\.0\.0\.1:\d+ \(system\.service\.url\), so it cannot crash and restart it/);
+      expect(isAlive(service.pid!)).toBe(true);
+    } finally {
+      service.kill('SIGTERM');
+      await exited;
+      expect((await runCli(['lab', 'down', '--lab-dir', labDir], {}, dir)).code).toBe(0);
+    }
   });
 });

@@ -61,6 +61,13 @@ describe('system in pgdrill.config.ts', () => {
     expect(fillTemplate({ a: ['{{id}}/{{id}}', 3, null] }, 'x')).toEqual({ a: ['x/x', 3, null] });
   });
 
+  it('takes a service already running on loopback (service.url) instead of a command', async () => {
+    const file = configFile({ system: { ...SYSTEM, service: { ...SYSTEM.service, command: undefined, url: 'http://localhost:3000/', readyTimeoutMs: 5000 } } });
+    const system = systemUnderDrill(await loadConfig(file, SCENARIOS), path.dirname(file));
+    expect(system.service).toBeUndefined();
+    expect(system.external).toEqual({ url: 'http://localhost:3000', readyTimeoutMs: 5000 });
+  });
+
   it('takes a schema-qualified ledger table, named roles and grants', async () => {
     const file = configFile({ system: { ...SYSTEM, ownerRole: 'app_owner', serviceRole: { name: 'app', grants: ['SELECT', 'INSERT'] }, ledger: { table: 'shop.orders', idColumn: 'order_id' } } });
     const system = systemUnderDrill(await loadConfig(file, SCENARIOS), path.dirname(file));
@@ -76,5 +83,9 @@ describe('system in pgdrill.config.ts', () => {
     expect(await problem({ system: { ...SYSTEM, service: { ...SYSTEM.service, write: { path: 'orders' } } } })).toMatch(/system\.service\.write\.path.*must be a path starting with \//);
     expect(await problem({ system: { ...SYSTEM, service: { ...SYSTEM.service, cwd: 'no-such-dir' } } })).toMatch(/working directory that does not exist: .*no-such-dir/);
     expect(await problem({ system: { ...SYSTEM, ledger: { table: 'orders' } } })).toMatch(/system\.ledger\.idColumn/);
+    expect(await problem({ system: { ...SYSTEM, service: { ...SYSTEM.service, url: 'http://127.0.0.1:3000' } } })).toMatch(/give `command` \(pgdrill starts the service\) or `url` \(a service already running\), one of them/);
+    expect(await problem({ system: { ...SYSTEM, service: { ...SYSTEM.service, command: undefined } } })).toMatch(/give `command`.* or `url`/);
+    expect(await problem({ system: { ...SYSTEM, service: { ...SYSTEM.service, command: undefined, url: 'http://10.1.2.3:3000' } } })).toMatch(/system\.service\.url: must be on loopback/);
+    expect(await problem({ system: { ...SYSTEM, service: { ...SYSTEM.service, command: undefined, url: 'http://127.0.0.1:3000', env: { A: 'b' } } } })).toMatch(/`env`, `cwd` and `stopGraceMs` apply to a service pgdrill starts/);
   });
 });
