@@ -3,6 +3,7 @@ import { UserError } from '../core/errors.ts';
 import type { Runbook, StepCapability } from '../core/runbook.ts';
 import type { Target } from '../core/target.ts';
 import { openStepContext } from '../engine/step-context.ts';
+import type { SystemUnderDrill } from '../system/system.ts';
 import type { JournalRead } from '../journal/journal-reader.ts';
 import { JournalWriter } from '../journal/journal-writer.ts';
 import type { SessionMode } from '../journal/records.ts';
@@ -33,6 +34,8 @@ export interface GuideSessionOptions {
   /** Progress lines for a person (lab start and stop). */
   log?: (line: string) => void;
   env?: NodeJS.ProcessEnv;
+  /** The system the runbook's steps act on (its database and table); default the sample's. */
+  system?: SystemUnderDrill;
 }
 
 /** An open session, and what closes it: `close` ends it (if it is still open) and undoes everything the opening did. */
@@ -115,7 +118,7 @@ export async function openGuideSession(options: GuideSessionOptions): Promise<Op
         );
       }
     }
-    const contexts = openStepContext({ target, binaries, ...(lab ? { lab } : {}) });
+    const contexts = openStepContext({ target, binaries, ...(lab ? { lab } : {}), ...(options.system ? { system: options.system } : {}) });
     cleanup.defer('close the runbook connections', () => contexts.close());
     const journal = options.resume ? JournalWriter.reopen(options.resume) : JournalWriter.create(options.journalPath ?? '');
     cleanup.defer('close the journal', () => journal.close());

@@ -169,6 +169,9 @@ http.createServer((req, res) => { req.resume(); res.writeHead(req.url === '/heal
       expect(crash.stdout).toMatch(/verdict: SKIPPED/);
       expect(crash.stdout).toMatch(/pgdrill does not run the service at http:\/\/127\.0\.0\.1:\d+ \(system\.service\.url\), so it cannot crash and restart it/);
       expect(isAlive(service.pid!)).toBe(true);
+      // The operator's runbook, given the config, looks for the accident on the team's table, not the sample's.
+      const guide = await runCli(['guide', 'accidental-deletion', '--config', config, '--lab-dir', labDir, '--yes', '--journal', path.join(dir, 'j.jsonl')], {}, dir);
+      expect(`${guide.stdout}${guide.stderr}`).toContain('running_db.public.orders exists: looking for the DELETE');
     } finally {
       service.kill('SIGTERM');
       await exited;
