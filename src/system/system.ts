@@ -42,7 +42,7 @@ export interface SystemUnderDrill {
   name: string;
   /** The database the service uses. */
   database: string;
-  /** The role that owns the database and applies its schema (configured systems: created by pgdrill). */
+  /** The role that owns the database and applies its schema (configured systems: created by pgdrill; the sample: the lab's superuser, which loads the fixtures). */
   ownerRole: string;
   /** The least-privilege role the service connects as. */
   serviceRole: string;
@@ -79,7 +79,7 @@ export const SAMPLE_SYSTEM: SystemUnderDrill = {
   kind: 'sample',
   name: 'payments_db',
   database: 'payments_db',
-  ownerRole: 'postgres',
+  ownerRole: 'pgdrill',
   serviceRole: 'payments_service',
   grants: DEFAULT_SERVICE_GRANTS,
   schemaFiles: [],
