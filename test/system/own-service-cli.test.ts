@@ -85,6 +85,22 @@ describe('drilling a team\'s own service (examples/, real PostgreSQL, real proce
     expect(await processesMatching('server.mjs')).toEqual([]);
   });
 
+  it('orders-service under ci: connection exhaustion, slow queries, a failover and a lost database all pass, in JUnit', async () => {
+    const dir = tempDir('own-ci');
+    const junit = path.join(dir, 'j.xml');
+    const json = path.join(dir, 'r.json');
+    const run = await runCli(['ci', 'connection-exhaustion', 'slow-query', 'primary-failover', 'database-lost', '--config', ORDERS, '--junit', junit, '--json', json, '--no-history'], {}, dir);
+    expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
+    const results = JSON.parse(readFileSync(json, 'utf8')) as Array<{ scenario: string; status: string; failedRequests: number; lostWrites: number; ackedWrites: number }>;
+    expect(results.map((r) => `${r.scenario}=${r.status}`)).toEqual(['connection-exhaustion=passed', 'slow-query=passed', 'primary-failover=passed', 'database-lost=passed']);
+    // Each fault reached the team's service (it was not a drill of nothing), and only the lost database may lose acknowledged writes (its objective: hours).
+    for (const r of results) expect(r.failedRequests, r.scenario).toBeGreaterThan(0);
+    for (const r of results.filter((x) => x.scenario !== 'database-lost')) expect(r.lostWrites, r.scenario).toBe(0);
+    expect(readFileSync(junit, 'utf8')).toMatch(/tests="4" failures="0" errors="0" skipped="0"/);
+    expect(await processesMatching(dir)).toEqual([]);
+    expect(await processesMatching('server.mjs')).toEqual([]);
+  });
+
   describe('a system that is wrong is refused before any fault, exit 1, with what to fix', () => {
     /** A project with its own schema and a plain Node service (no pg): the config is the only thing pgdrill knows. */
     function project(service: string, schema = 'CREATE TABLE orders (id uuid PRIMARY KEY);\n'): { dir: string; config: string } {
