@@ -8,6 +8,11 @@ import { importUserModule } from '../util/import-user-module.ts';
 const ObjectivesSchema = z.object({ rtoMs: z.number().int().positive().optional(), rpoMs: z.number().int().min(0).optional() }).strict();
 
 const identifier = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier (a-z, 0-9, _)');
+/** A role pgdrill creates (or resets) for the system: never one the lab itself relies on. */
+const roleName = identifier.refine(
+  (r) => !r.startsWith('pg_') && !['pgdrill', 'postgres', 'auth_service', 'payments_service', 'admin_service', 'profile_service'].includes(r),
+  "must not be one of the lab's own roles (pgdrill, postgres, the seed's service roles, pg_*): pgdrill resets its attributes and password",
+);
 const template = (defaultMethod: string) =>
   z
     .object({
@@ -19,17 +24,17 @@ const template = (defaultMethod: string) =>
 
 const SystemSchema = z
   .object({
-    /** The database created in the lab for the service, owned by `ownerRole`. */
-    database: identifier,
+    /** The database created in the lab for the service, owned by `ownerRole` (not one of the lab's own: it is dropped and recreated). */
+    database: identifier.refine((d) => !['postgres', 'template0', 'template1', 'auth_db', 'payments_db', 'admin_db', 'profile_db'].includes(d), 'must not be one of the lab\'s own databases (postgres, the templates, auth_db, payments_db, admin_db, profile_db): pgdrill drops and recreates it'),
     /** The role that owns the database and runs the schema or migration (default `<database>_owner`). */
-    ownerRole: identifier.optional(),
+    ownerRole: roleName.optional(),
     /** SQL files applied in order, relative to the config file. */
     schema: z.array(z.string().min(1)).min(1).optional(),
     /** A command (argv, no shell) run with DATABASE_URL as the owner role, e.g. ['npx', 'prisma', 'migrate', 'deploy']. */
     migrate: z.array(z.string().min(1)).min(1).optional(),
     /** The least-privilege role the service connects as (default `<database>_service` with SELECT, INSERT, UPDATE). */
     serviceRole: z
-      .object({ name: identifier.optional(), grants: z.array(z.enum(['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'])).min(1).optional() })
+      .object({ name: roleName.optional(), grants: z.array(z.enum(['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'])).min(1).optional() })
       .strict()
       .optional(),
     service: z
@@ -56,7 +61,8 @@ const SystemSchema = z
     ledger: z.object({ table: z.string().regex(/^([a-z_][a-z0-9_]*\.)?[a-z_][a-z0-9_]*$/, 'must be a lower-case table name, optionally schema.table'), idColumn: identifier }).strict(),
   })
   .strict()
-  .refine((s) => s.schema || s.migrate, { message: 'give `schema` (SQL files applied in order) or `migrate` (a command that builds the schema)', path: ['schema'] });
+  .refine((s) => s.schema || s.migrate, { message: 'give `schema` (SQL files applied in order) or `migrate` (a command that builds the schema)', path: ['schema'] })
+  .refine((s) => (s.ownerRole ?? `${s.database}_owner`) !== (s.serviceRole?.name ?? `${s.database}_service`), { message: 'the service role must not be the owner role: the service connects with least privilege', path: ['serviceRole', 'name'] });
 
 const ConfigSchema = z
   .object({

@@ -80,6 +80,10 @@ describe('system in pgdrill.config.ts', () => {
     expect(await problem({ system: { ...SYSTEM, schema: ['db/schema.sql', 'db/missing.sql'] } })).toMatch(/names a schema file that does not exist: db\/missing\.sql \(looked for .*db\/missing\.sql\)/);
     expect(await problem({ system: { ...SYSTEM, schema: undefined } })).toMatch(/give `schema` \(SQL files applied in order\) or `migrate`/);
     expect(await problem({ system: { ...SYSTEM, database: 'Orders-DB' } })).toMatch(/system\.database.*lower-case SQL identifier/);
+    expect(await problem({ system: { ...SYSTEM, database: 'payments_db' } })).toMatch(/system\.database: must not be one of the lab's own databases/);
+    expect(await problem({ system: { ...SYSTEM, serviceRole: { name: 'pgdrill' } } })).toMatch(/system\.serviceRole\.name: must not be one of the lab's own roles/);
+    expect(await problem({ system: { ...SYSTEM, ownerRole: 'app', serviceRole: { name: 'app' } } })).toMatch(/the service role must not be the owner role/);
+    expect(await problem({ system: { ...SYSTEM, ownerRole: 'payments_service' } })).toMatch(/system\.ownerRole: must not be one of the lab's own roles/);
     expect(await problem({ system: { ...SYSTEM, service: { ...SYSTEM.service, write: { path: 'orders' } } } })).toMatch(/system\.service\.write\.path.*must be a path starting with \//);
     expect(await problem({ system: { ...SYSTEM, service: { ...SYSTEM.service, cwd: 'no-such-dir' } } })).toMatch(/working directory that does not exist: .*no-such-dir/);
     expect(await problem({ system: { ...SYSTEM, ledger: { table: 'orders' } } })).toMatch(/system\.ledger\.idColumn/);
