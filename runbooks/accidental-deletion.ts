@@ -5,9 +5,16 @@ import { verifyServiceStep } from '../src/steps/common-steps.ts';
 import type { ScratchClusterRecord } from '../src/lab/scratch-cluster.ts';
 import { runbookState } from '../src/steps/runbook-state.ts';
 import { discardSideCluster, rememberedSideCluster, removeSideClusterStep } from '../src/steps/side-cluster-steps.ts';
+import { SAMPLE_SYSTEM } from '../src/system/system.ts';
+import pg from 'pg';
 
-const DATABASE = 'payments_db';
-const TABLE = 'payments';
+/** The table this runbook recovers: the system under drill's ledger table (the sample's payments_db.public.payments by default). */
+function tableOf(ctx: StepContext): { database: string; schema: string; table: string; idColumn: string; qualified: string } {
+  const system = ctx.system ?? SAMPLE_SYSTEM;
+  const { schema, table, idColumn } = system.ledger;
+  return { database: system.database, schema, table, idColumn, qualified: `${pg.escapeIdentifier(schema)}.${pg.escapeIdentifier(table)}` };
+}
+const TABLE = 'the table (payments in the sample; the ledger table of a configured system)';
 
 /** What the steps of one session found and built (journaled in a guided session, so a resume picks it up). */
 const state = runbookState<{ found: LocatedBadTransaction; side: ScratchClusterRecord; sideRows: number }>('accidental-deletion');
@@ -43,14 +50,15 @@ export default defineRunbook({
       title: 'Find the bad transaction in the archived WAL',
       why: 'Recovery must stop just before the transaction that did the damage, and no earlier: every transaction committed before it is kept. pg_waldump shows the heap DELETE records of the table (or the commit that dropped its storage) and the transaction id.',
       expect: 'One transaction id, its commit time, and how many rows it deleted.',
-      command: { kind: 'action', text: `pg_waldump over the WAL archive (-r Heap -r Transaction), looking for the DELETE records of ${TABLE}'s relfilenode (or the commit that dropped its storage) and the transaction that committed them` },
+      command: { kind: 'action', text: 'pg_waldump over the WAL archive (-r Heap -r Transaction), looking for the DELETE records of the table\'s relfilenode (or the commit that dropped its storage) and the transaction that committed them' },
       timeoutMs: 120_000,
       async run(ctx) {
         const lab = requireLab(ctx, 'read the WAL archive');
-        const exists = (await ctx.sql(DATABASE, `SELECT to_regclass('public.${TABLE}') IS NOT NULL AS e`))[0]?.e === true;
-        const pattern = exists ? `DELETE FROM public.${TABLE}` : `DROP TABLE public.${TABLE}`;
-        ctx.output(`${DATABASE}.${TABLE} ${exists ? 'exists: looking for the DELETE' : 'is gone: looking for the DROP'}`);
-        const found = await locateBadTransaction(lab, pattern, { database: DATABASE });
+        const t = tableOf(ctx);
+        const exists = (await ctx.sql(t.database, 'SELECT to_regclass($1) IS NOT NULL AS e', [t.qualified]))[0]?.e === true;
+        const pattern = exists ? `DELETE FROM ${t.schema}.${t.table}` : `DROP TABLE ${t.schema}.${t.table}`;
+        ctx.output(`${t.database}.${t.schema}.${t.table} ${exists ? 'exists: looking for the DELETE' : 'is gone: looking for the DROP'}`);
+        const found = await locateBadTransaction(lab, pattern, { database: t.database });
         state.set(ctx, 'found', found);
         ctx.output(`transaction ${found.xid} committed at ${found.commitTime} (LSN ${found.commitLsn}): ${found.evidence}`);
       },
@@ -73,36 +81,40 @@ export default defineRunbook({
         state.set(ctx, 'side', cluster.describe());
         const r = cluster.report!;
         ctx.output(`side cluster on port ${cluster.port}: ${describeTarget(target)}; ${r.stopLine ?? ''}; restore took ${(r.totalMs / 1000).toFixed(1)} s`);
-        const [row] = await cluster.query(DATABASE, `SELECT count(*)::bigint AS n FROM public.${TABLE}`);
+        const t = tableOf(ctx);
+        const [row] = await cluster.query(t.database, `SELECT count(*)::bigint AS n FROM ${t.qualified}`);
         state.set(ctx, 'sideRows', Number(row?.n));
-        ctx.output(`${DATABASE}.${TABLE} holds ${Number(row?.n)} rows in the side cluster`);
+        ctx.output(`${t.database}.${t.schema}.${t.table} holds ${Number(row?.n)} rows in the side cluster`);
       },
       async verify(ctx) {
         const s = state.of(ctx);
-        return { ok: (s.sideRows ?? 0) > 0, detail: `${s.sideRows ?? 0} rows of ${TABLE} in the side cluster` };
+        return { ok: (s.sideRows ?? 0) > 0, detail: `${s.sideRows ?? 0} rows of ${tableOf(ctx).table} in the side cluster` };
       },
     },
     {
       id: 'copy-back',
-      title: `Copy ${TABLE} back into the live database`,
+      title: 'Copy the table back into the live database',
       why: 'Only the missing rows go back (INSERT ... ON CONFLICT DO NOTHING), with the rows the DELETE cascaded to; writes made since the accident stay. A dropped table is recreated with its indexes, triggers and grants in the same transaction. Before COMMIT the rows that arrived are checked against the side cluster (count and a checksum over the primary key): a copy cut short (the sending side died) rolls back and leaves the live table as it was. This runs as superuser: the service role has no DELETE or DDL rights, by design.',
       expect: `Every row of the side cluster's ${TABLE} present in the live table again.`,
-      command: { kind: 'action', text: `psql side -c "COPY (SELECT ...) TO STDOUT" | psql live -c "\\copy tmp FROM pstdin" -c "check count + md5(primary keys) of tmp = the side cluster's, else ROLLBACK" -c "INSERT INTO ${TABLE} SELECT * FROM tmp ON CONFLICT DO NOTHING" -c COMMIT` },
-      manual: `Copy the table from the recovery instance back into production (pg_dump -t ${TABLE} --data-only into a staging table, then INSERT ... ON CONFLICT DO NOTHING).`,
-      destructive: { touches: `${DATABASE}.${TABLE} on the live cluster` },
+      command: { kind: 'action', text: `psql side -c "COPY (SELECT ...) TO STDOUT" | psql live -c "\\copy tmp FROM pstdin" -c "check count + md5(primary keys) of tmp = the side cluster's, else ROLLBACK" -c "INSERT INTO <table> SELECT * FROM tmp ON CONFLICT DO NOTHING" -c COMMIT` },
+      manual: 'Copy the table from the recovery instance back into production (pg_dump -t <table> --data-only into a staging table, then INSERT ... ON CONFLICT DO NOTHING).',
+      destructive: { touches: `${TABLE} on the live cluster` },
       timeoutMs: 15 * 60_000,
       async run(ctx) {
-        const lab = requireLab(ctx, `write into ${DATABASE}.${TABLE}`);
+        const t = tableOf(ctx);
+        const lab = requireLab(ctx, `write into ${t.database}.${t.schema}.${t.table}`);
         const side = await rememberedSideCluster(ctx, lab, state.of(ctx).side);
-        const result = await copyTableBack(lab, side, DATABASE, 'public', TABLE);
+        const result = await copyTableBack(lab, side, t.database, t.schema, t.table);
         for (const t of result.tables) ctx.output(`${t.table}: ${t.recreated ? 'recreated, ' : ''}${t.inserted} rows inserted (${t.rowsInSide} in the side cluster)`);
       },
       async verify(ctx) {
         const record = state.of(ctx).side;
         if (!record) return { ok: false, detail: 'no side cluster' };
         const side = await rememberedSideCluster(ctx, requireLab(ctx, 'read the side cluster'), record);
-        const ids = (await side.query(DATABASE, `SELECT id::text AS id FROM public.${TABLE}`)).map((r) => String(r.id));
-        const [row] = await ctx.sql(DATABASE, `SELECT count(*)::int AS n FROM public.${TABLE} WHERE id = ANY($1::uuid[])`, [ids]);
+        const t = tableOf(ctx);
+        const id = pg.escapeIdentifier(t.idColumn);
+        const ids = (await side.query(t.database, `SELECT ${id}::text AS id FROM ${t.qualified}`)).map((r) => String(r.id));
+        const [row] = await ctx.sql(t.database, `SELECT count(*)::int AS n FROM ${t.qualified} WHERE ${id}::text = ANY($1::text[])`, [ids]);
         const n = Number(row?.n);
         return { ok: n === ids.length, detail: `${n} of the side cluster's ${ids.length} rows present in the live table` };
       },

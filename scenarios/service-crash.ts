@@ -20,4 +20,5 @@ export default defineScenario({
   load: { rate: 100, writeRatio: 0.5, timeoutMs: 10_000, maxDurationMs: 15 * 60_000 },
   warmupMs: 2000,
   observeMs: 4000,
+  notFor: (system) => (system.external ? `pgdrill does not run the service at ${system.external.url} (system.service.url), so it cannot crash and restart it` : undefined),
 });

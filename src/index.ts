@@ -8,3 +8,4 @@ export { defineScenario, type Objectives, type Scenario } from './core/scenario.
 export type { DrillResult, DrillStatus, StepResult } from './core/result.ts';
 export type { Fault, FaultContext, FaultEvidence } from './faults/fault.ts';
 export { FAULTS } from './faults/index.ts';
+export { SAMPLE_SYSTEM, systemUnderDrill, type SystemUnderDrill } from './system/system.ts';

@@ -20,6 +20,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'drill', summary: 'run disaster scenarios unattended on the lab under load, and measure RTO and RPO', load: async () => (await import('./commands/drill.ts')).registerDrill },
   { name: 'ci', summary: 'run the drill suite for CI: every scenario (or those named) in fresh labs, judged against objectives, with reports', load: async () => (await import('./commands/ci.ts')).registerCi },
   { name: 'history', summary: "show each scenario's measured RTO and RPO over time, from the history `pgdrill ci` records", load: async () => (await import('./commands/history.ts')).registerHistory },
+  { name: 'init', summary: 'write a commented pgdrill.config.ts for this repository (guesses the start script and the schema folder)', load: async () => (await import('./commands/init.ts')).registerInit },
   { name: 'lab', summary: "manage the local PostgreSQL lab (real PostgreSQL from this machine's binaries)", load: async () => (await import('./commands/lab.ts')).registerLab },
   { name: 'list', summary: 'list the scenarios (with their objectives) and runbooks', load: async () => (await import('./commands/list.ts')).registerList },
   { name: 'proxy', summary: 'the built-in Toxiproxy-compatible fault proxy', load: async () => (await import('./commands/proxy.ts')).registerProxy },

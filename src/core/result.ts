@@ -22,9 +22,11 @@ export interface StepResult {
  * when one did not (exit 2), `ineffective` when the fault had no visible
  * effect so recovery was not rehearsed at all (exit 1: never a pass), `error`
  * when the harness itself failed (exit 1) — then the measurements are
- * whatever could be taken and must not be read as a pass.
+ * whatever could be taken and must not be read as a pass. `skipped` when
+ * the scenario cannot apply to the system under drill (the reason says
+ * why): nothing ran; never a pass (exit 1 alone; a suite counts it apart).
  */
-export type DrillStatus = 'passed' | 'breached' | 'ineffective' | 'error';
+export type DrillStatus = 'passed' | 'breached' | 'ineffective' | 'error' | 'skipped';
 
 /**
  * The result of one drill, the shape `--json` writes. Durations are

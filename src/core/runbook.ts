@@ -3,6 +3,7 @@ import type { ProxyLink } from '../faults/proxy-link.ts';
 import type { Lab } from '../lab/lab.ts';
 import type { PoolerConsole } from '../pooler/admin-console.ts';
 import type { SupervisedService } from '../service/supervised-service.ts';
+import type { SystemUnderDrill } from '../system/system.ts';
 import { hasErrorBrand, UserError } from './errors.ts';
 import type { Target } from './target.ts';
 
@@ -58,10 +59,12 @@ export interface StepContext {
   pgBin(name: string): string;
   /** The lab's network path from the service to the database (drills only). */
   link?: ProxyLink;
-  /** The sample service's base URL (drills only). */
+  /** The service's base URL (drills only). */
   serviceUrl?: string;
-  /** The sample service itself, to restart it (drills only). */
+  /** The service under drill itself, to restart it (drills only). */
   service?: SupervisedService;
+  /** The system under drill (drills only): its database, ledger table and health path. */
+  system?: SystemUnderDrill;
   /** The lab, when the target is the lab (its data directory, archive, binaries). */
   lab?: Lab;
   /**

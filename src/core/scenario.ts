@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Fault, FaultContext } from '../faults/fault.ts';
 import type { LoadProfile } from '../load/load-generator.ts';
+import type { SystemUnderDrill } from '../system/system.ts';
 import { DefinitionError, issueLines, RunbookSchema, stepRunsItself, type Runbook } from './runbook.ts';
 
 /** Recovery objectives, judged after the run (k6-style thresholds). */
@@ -85,6 +86,13 @@ export interface Scenario {
    * starts must be undone by the fault's `revert` or the lab's own cleanup.
    */
   setup?: (ctx: FaultContext) => Promise<void>;
+  /**
+   * Why this scenario cannot apply to a system under drill (e.g. it must
+   * crash a service pgdrill does not run), or undefined when it applies.
+   * A drill of a scenario that does not apply is `skipped` with this
+   * reason, before anything starts; never passed.
+   */
+  notFor?: (system: SystemUnderDrill) => string | undefined;
 }
 
 const kebab = z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'must be kebab-case (a-z, 0-9, dashes)');
@@ -132,6 +140,7 @@ const ScenarioSchema = z.object({
   evidenceIsProof: z.boolean().optional(),
   poolerClaim: z.string().min(1).optional(),
   setup: z.function().optional(),
+  notFor: z.function().optional(),
 });
 
 /**

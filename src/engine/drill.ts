@@ -19,6 +19,13 @@ import { unattendedDriver, type RecoveryDriver } from './recovery-driver.ts';
 import { openStepContext, type StepContextHandle } from './step-context.ts';
 import { judge } from './verdict.ts';
 import { sleep } from '../util/sleep.ts';
+import path from 'node:path';
+import pg from 'pg';
+import { provisionSystem } from '../system/provision.ts';
+import { SAMPLE_SYSTEM, systemApi, type SystemUnderDrill } from '../system/system.ts';
+import { startUserService } from '../system/user-service.ts';
+import { externalService } from '../system/external-service.ts';
+import type { SupervisedService } from '../service/supervised-service.ts';
 
 /**
  * A request answered later than this after it was sent counts as failed: a
@@ -44,6 +51,10 @@ export interface DrillOptions {
   service?: ServiceSettings;
   /** Puts PgBouncer in the service's path (service → fault proxy → PgBouncer → PostgreSQL); a scenario that needs `pooler` has it anyway. */
   pooler?: boolean;
+  /** The system under drill (see `systemUnderDrill`); default the sample payments service. */
+  system?: SystemUnderDrill;
+  /** Where a configured service's stdout and stderr go; default `.pgdrill/logs/<scenario>-service.log` under the current directory. */
+  serviceLogFile?: string;
   /** Progress lines for a person (already redacted). */
   log?: (line: string) => void;
   /** Runbook events (terminal reporter, journal, UI) of the default, unattended driver. */
@@ -66,12 +77,13 @@ export interface DrillRecord {
   measureMs?: number;
 }
 
-async function waitForHealth(url: string, timeoutMs: number, signal: AbortSignal): Promise<void> {
+/** Polls GET `url` + `readyPath` until it answers 2xx; a service that does not within `timeoutMs` is a `UserError` with its last answer. */
+async function waitForHealth(url: string, readyPath: string, timeoutMs: number, signal: AbortSignal, external: boolean): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < deadline) {
     try {
-      const response = await fetch(`${url}/health`, { signal: AbortSignal.any([signal, AbortSignal.timeout(2000)]) });
+      const response = await fetch(`${url}${readyPath}`, { signal: AbortSignal.any([signal, AbortSignal.timeout(2000)]) });
       if (response.ok) return;
       last = `HTTP ${response.status}: ${await response.text()}`;
     } catch (error) {
@@ -79,24 +91,48 @@ async function waitForHealth(url: string, timeoutMs: number, signal: AbortSignal
     }
     await sleep(200, signal);
   }
+  if (external) {
+    throw new UserError(
+      `The service at ${url} did not answer GET ${readyPath} with 200 within ${timeoutMs} ms of the drill's proxy opening (last answer: ${redact(last)}).`,
+      'Start it with the DATABASE_URL that `pgdrill lab up --print-env` printed (the same config), check system.service.url and ready, then run the drill again.',
+    );
+  }
   throw new UserError(`The sample service did not become healthy within ${timeoutMs} ms (last answer: ${redact(last)}).`, 'Check that the lab is running (`pgdrill lab status`) and its fixtures are loaded.');
 }
 
-async function loadData(contexts: StepContextHandle): Promise<LoadData> {
+/** The ids the load reads before it has written any: the sample's seeded payments, or rows the configured system's schema seeded in its ledger table. */
+async function loadData(contexts: StepContextHandle, system: SystemUnderDrill): Promise<LoadData> {
   const ctx = contexts.forStep(() => {}, new AbortController().signal);
+  if (system.kind === 'configured') {
+    const { schema, table, idColumn } = system.ledger;
+    const rows = await ctx.sql(system.database, `SELECT ${pg.escapeIdentifier(idColumn)}::text AS id FROM ${pg.escapeIdentifier(schema)}.${pg.escapeIdentifier(table)} ORDER BY 1 LIMIT 200`);
+    return { paymentIds: rows.map((r) => String(r.id)), userIds: [], api: systemApi(system) };
+  }
   const rows = await ctx.sql('payments_db', 'SELECT id::text AS id, user_id::text AS user_id FROM payments ORDER BY id LIMIT 200');
   return { paymentIds: rows.map((r) => String(r.id)), userIds: [...new Set(rows.map((r) => String(r.user_id)))] };
 }
 
+/** Where acknowledged writes are looked for: a ledger table, its id column and that column's SQL type. */
+export interface LedgerTable {
+  schema: string;
+  table: string;
+  idColumn: string;
+  idType: string;
+}
+
 /**
- * Which of `ids` the database holds. Asks for the missing ones only (after a
- * drill, usually none), in large batches: a 30-minute drill at 1000
- * requests/s attempts about 900 k writes.
+ * Which of `ids` the ledger table holds (default: the sample's payments).
+ * Asks for the missing ones only (after a drill, usually none), in large
+ * batches: a 30-minute drill at 1000 requests/s attempts about 900 k writes.
  */
-export async function presentIds(sql: (text: string, params: unknown[]) => Promise<Array<Record<string, unknown>>>, ids: readonly string[]): Promise<PresentIds> {
+export async function presentIds(sql: (text: string, params: unknown[]) => Promise<Array<Record<string, unknown>>>, ids: readonly string[], ledger: LedgerTable = { ...SAMPLE_SYSTEM.ledger, idType: 'uuid' }): Promise<PresentIds> {
   const missing = new Set<string>();
+  const table = `${pg.escapeIdentifier(ledger.schema)}.${pg.escapeIdentifier(ledger.table)}`;
+  const column = pg.escapeIdentifier(ledger.idColumn);
+  // The id type comes from the catalog (format_type), checked by provisionSystem: uuid, text or varchar.
+  const type = /^[a-z ]+(\(\d+\))?$/.test(ledger.idType) ? ledger.idType : 'text';
   for (let i = 0; i < ids.length; i += 50_000) {
-    const rows = await sql('SELECT x::text AS id FROM unnest($1::uuid[]) AS x WHERE NOT EXISTS (SELECT 1 FROM payments p WHERE p.id = x)', [ids.slice(i, i + 50_000)]);
+    const rows = await sql(`SELECT x::text AS id FROM unnest($1::${type}[]) AS x WHERE NOT EXISTS (SELECT 1 FROM ${table} p WHERE p.${column} = x)`, [ids.slice(i, i + 50_000)]);
     for (const row of rows) missing.add(String(row.id));
   }
   return { has: (id) => !missing.has(id) };
@@ -135,6 +171,9 @@ export async function runDrill(scenario: Scenario, options: DrillOptions = {}): 
   const observeMs = Math.max(options.observeMs ?? scenario.observeMs, DEFAULT_RECOVERY_CRITERIA.windowMs + 500);
   const profile: LoadProfile = { ...scenario.load, ...options.load };
   const slowRequestMs = scenario.slowRequestMs ?? DEFAULT_SLOW_REQUEST_MS;
+  const system = options.system ?? SAMPLE_SYSTEM;
+  const notApplicable = scenario.notFor?.(system);
+  if (notApplicable) return skippedRecord(scenario, options, objectives, holdMs, clock, `The scenario "${scenario.id}" does not apply to ${system.database}: ${notApplicable}.`);
   const pooled = options.pooler === true || scenario.needs?.includes('pooler') === true;
 
   let fault: Fault = scenario.fault;
@@ -163,27 +202,46 @@ export async function runDrill(scenario: Scenario, options: DrillOptions = {}): 
         if (archiver.problem) throw new UserError(`The scenario "${scenario.id}" recovers from the WAL archive, and the lab's archiver is failing, so its runbook could not succeed. ${archiver.problem}`, 'Fix the archiver first (`pgdrill lab status` shows it), then run the drill again.');
       }
 
+      const provisioned = await provisionSystem(lab, system, log, system.external ? 'reuse' : 'fresh');
+      if (signal.aborted) throw signal.reason;
+
       const proxyServer = await openFaultProxy(options.env);
       cleanup.defer('close the fault proxy', () => proxyServer.close());
       const proxyKind = { external: 'Toxiproxy from TOXIPROXY_URL', binary: 'toxiproxy-server from PATH', 'built-in': 'built-in server' }[proxyServer.kind];
       log(`Fault proxy: ${proxyKind} at ${proxyServer.url}.`);
-      const link = await ProxyLink.create(proxyServer.client, `pgdrill_payments_db_${process.pid}`, pooler ? pooler.endpoint : lab.endpoint);
+      // A service pgdrill does not run reaches the database through the port its DATABASE_URL names.
+      const link = await ProxyLink.create(proxyServer.client, `pgdrill_${system.database}_${process.pid}`, pooler ? pooler.endpoint : lab.endpoint, provisioned.proxyPort ?? 0);
       if (pooler) log(`PgBouncer (pid ${pooler.pid()}) at ${pooler.endpoint.host}:${pooler.endpoint.port}: the path is service → fault proxy → PgBouncer → PostgreSQL.`);
       cleanup.defer('remove the drill proxy', () => link.remove());
 
-      const service = await startSupervisedService({ ...scenario.service, ...options.service, databaseUrl: lab.serviceUrl('payments', link.listen), log: (line) => log(`service: ${line}`) });
-      cleanup.defer('stop the sample service', () => service.stop());
-      log(`Sample service at ${service.url} (pid ${service.pid}), reaching PostgreSQL through ${link.listen.host}:${link.listen.port}.`);
+      let service: SupervisedService;
+      if (system.external) {
+        service = externalService(system.external.url);
+        log(`Service at ${service.url} (not started by pgdrill): waiting for GET ${system.readyPath} to answer 200 through the proxy on ${link.listen.host}:${link.listen.port}.`);
+      } else if (system.service) {
+        const logFile = options.serviceLogFile ?? path.join(process.cwd(), '.pgdrill', 'logs', `${scenario.id}-service.log`);
+        log(`Starting the service: ${system.service.command.join(' ')} (in ${system.service.cwd}; log: ${logFile}).`);
+        // Registered before it starts: a start that fails halfway or is interrupted leaves nothing running.
+        let started: SupervisedService | undefined;
+        cleanup.defer('stop the service', () => started?.stop() ?? Promise.resolve());
+        service = started = await startUserService({ service: system.service, readyPath: system.readyPath, databaseUrl: provisioned.serviceUrl(link.listen), logFile, log: (line) => log(`service: ${line}`), signal });
+        log(`Service at ${service.url} (pid ${service.pid}) answers ${system.readyPath}; it reaches ${system.database} as ${system.serviceRole} through ${link.listen.host}:${link.listen.port}.`);
+      } else {
+        service = await startSupervisedService({ ...scenario.service, ...options.service, databaseUrl: provisioned.serviceUrl(link.listen), log: (line) => log(`service: ${line}`) });
+        cleanup.defer('stop the sample service', () => service.stop());
+        log(`Sample service at ${service.url} (pid ${service.pid}), reaching PostgreSQL through ${link.listen.host}:${link.listen.port}.`);
+      }
 
-      const contexts = openStepContext({ target: lab, binaries: lab.pg(), link, serviceUrl: service.url, service, lab, ...(pooler ? { pooler } : {}) });
+      const contexts = openStepContext({ target: lab, binaries: lab.pg(), link, serviceUrl: service.url, service, lab, system, ...(pooler ? { pooler } : {}) });
       cleanup.defer('close runbook connections', () => contexts.close());
-      await waitForHealth(service.url, 20_000, signal);
-      const faultCtx: FaultContext = { target: lab, lab, link, service, log, ...(pooler ? { pooler } : {}) };
+      if (system.external) await waitForHealth(service.url, system.readyPath, system.external.readyTimeoutMs, signal, true);
+      else if (!system.service) await waitForHealth(service.url, SAMPLE_SYSTEM.readyPath, 20_000, signal, false);
+      const faultCtx: FaultContext = { target: lab, lab, link, service, system, log, ...(pooler ? { pooler } : {}) };
       if (scenario.setup) {
         log('Preparing the scenario (setup).');
         await scenario.setup(faultCtx);
       }
-      const data = await loadData(contexts);
+      const data = await loadData(contexts, system);
       // Open the runbook's own connections now, while the server has room: a fault may take every free slot.
       await contexts.forStep(() => {}, signal).sql('postgres', 'SELECT 1');
 
@@ -201,8 +259,10 @@ export async function runDrill(scenario: Scenario, options: DrillOptions = {}): 
         while (failed < warm.length && warm.ok(failed)) failed++;
         const sample = failed < warm.length ? warm.at(failed) : undefined;
         throw new UserError(
-          `The steady state does not hold before the fault: ${warmOk} of ${warm.length} requests succeeded during warm-up${sample ? ` (e.g. ${sample.kind} → ${sample.status ?? sample.error})` : ''}.`,
-          'A drill measures recovery only from a healthy start: check the lab and the service, or lower the load rate.',
+          `The steady state does not hold before the fault: ${warmOk} of ${warm.length} requests succeeded during warm-up${sample ? ` (e.g. ${sample.kind} ${sample.kind === 'write' ? `${system.write.method} ${system.write.path}` : `${system.read.method} ${system.read.path}`} → ${sample.status ?? sample.error})` : ''}.`,
+          system.kind === 'configured'
+            ? `A drill measures recovery only from a healthy start: a write must answer 2xx and a read of a written id 200, within ${slowRequestMs} ms${system.service ? " (the service's log is named above)" : ''}; fix the service or its templates, or lower the load rate.`
+            : 'A drill measures recovery only from a healthy start: check the lab and the service, or lower the load rate.',
         );
       }
 
@@ -236,7 +296,8 @@ export async function runDrill(scenario: Scenario, options: DrillOptions = {}): 
       const measureStart = performance.now();
       // Windows are read from answers; what was still in flight at the stop would answer after it.
       const observedUntil = outcome.stoppedAt;
-      loss = measureDataLoss(outcome.ledger, outcome.attemptedWriteIds, await presentIds((text, params) => contexts.forStep(() => {}, new AbortController().signal).sql('payments_db', text, params), outcome.attemptedWriteIds), t0);
+      const ledger: LedgerTable = { ...system.ledger, idType: provisioned.idType };
+      loss = measureDataLoss(outcome.ledger, outcome.attemptedWriteIds, await presentIds((text, params) => contexts.forStep(() => {}, new AbortController().signal).sql(system.database, text, params), outcome.attemptedWriteIds, ledger), t0);
       // A read of a write that was lost for good fails for ever: that is data loss (RPO), counted in the
       // ledger, not unavailability, so it does not hold the recovery window shut.
       const lost = new Set(loss.lostIds);
@@ -303,4 +364,34 @@ export async function runDrill(scenario: Scenario, options: DrillOptions = {}): 
     notes,
   };
   return { result, load: outcome, events, ...(measureMs === undefined ? {} : { measureMs }) };
+}
+
+/** The record of a drill that did not run because its scenario does not apply to the system under drill. */
+function skippedRecord(scenario: Scenario, options: DrillOptions, objectives: Objectives, holdMs: number, clock: DrillClock, reason: string): DrillRecord {
+  const fault = scenario.fault;
+  const result: DrillResult = {
+    scenario: scenario.id,
+    title: scenario.title,
+    variant: options.variant ?? null,
+    status: 'skipped',
+    reasons: [reason],
+    rtoMs: null,
+    ttdMs: null,
+    rpoMs: null,
+    ackedWrites: 0,
+    lostWrites: 0,
+    unackedPresentWrites: 0,
+    requests: 0,
+    failedRequests: 0,
+    objectives,
+    fault: { name: fault.name, description: fault.description, holdMs },
+    steps: scenario.runbook.steps.map((s) => ({ id: s.id, title: s.title, status: 'skipped', durationMs: 0, startedAtMs: 0, detail: 'not run' })),
+    startedAt: clock.wall(0),
+    finishedAt: new Date().toISOString(),
+    t0Ms: null,
+    load: null,
+    cleanupFailures: [],
+    notes: [],
+  };
+  return { result, load: undefined, events: [] };
 }

@@ -6,6 +6,7 @@ import type { Lab } from '../lab/lab.ts';
 import type { SupervisedService } from '../service/supervised-service.ts';
 import type { PgBinaries } from '../lab/pg-binaries.ts';
 import type { PoolerConsole } from '../pooler/admin-console.ts';
+import type { SystemUnderDrill } from '../system/system.ts';
 import { runCommand } from '../util/run-command.ts';
 import { runShellText } from '../util/shell-text.ts';
 import path from 'node:path';
@@ -48,7 +49,7 @@ async function cancelBackend(url: string, pid: number | undefined): Promise<bool
  * Idle connections are kept until `close`: a drill's own sessions must not
  * come and go (a connection-exhaustion drill counts every slot).
  */
-export function openStepContext(init: { target: Target; binaries: PgBinaries; link?: ProxyLink; serviceUrl?: string; service?: SupervisedService; lab?: Lab; pooler?: PoolerConsole; memory?: SessionMemory }): StepContextHandle {
+export function openStepContext(init: { target: Target; binaries: PgBinaries; link?: ProxyLink; serviceUrl?: string; service?: SupervisedService; lab?: Lab; pooler?: PoolerConsole; memory?: SessionMemory; system?: SystemUnderDrill }): StepContextHandle {
   const memory = init.memory ?? inProcessMemory();
   const pools = new Map<string, pg.Pool>();
   const poolFor = (database: string): pg.Pool => {
@@ -111,6 +112,7 @@ export function openStepContext(init: { target: Target; binaries: PgBinaries; li
       if (init.service) ctx.service = init.service;
       if (init.lab) ctx.lab = init.lab;
       if (init.pooler) ctx.pooler = init.pooler;
+      if (init.system) ctx.system = init.system;
       return ctx;
     },
     async close() {

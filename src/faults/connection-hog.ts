@@ -49,7 +49,7 @@ export function connectionHog(): Fault {
       try {
         // Behind PgBouncer the service's server connections belong to the pooler and stay open: nothing to wait for.
         const deadline = Date.now() + 5000;
-        while (!ctx.pooler && (await count("SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = 'payments_service'")) > 0 && Date.now() < deadline) await sleep(20);
+        while (!ctx.pooler && (await count(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = ${pg.escapeLiteral(ctx.system.serviceRole)}`)) > 0 && Date.now() < deadline) await sleep(20);
         const urls = [ctx.lab.serviceUrl('admin'), ctx.lab.serviceUrl('auth')];
         // Slots a non-superuser may still take; opened in parallel batches that never overshoot into the
         // superuser-reserved slots, then one by one until the server refuses.

@@ -1,24 +1,32 @@
+import pg from 'pg';
 import { removeScratchClusters } from '../restore/pitr.ts';
-import type { Fault } from './fault.ts';
-import { tableIdentifier } from '../util/sql-names.ts';
+import type { Fault, FaultContext } from './fault.ts';
+
+/** The table a table fault acts on: the one given, else the system under drill's ledger table (the sample's payments). */
+export function faultTable(ctx: FaultContext, options: { database?: string; table?: string }): { database: string; name: string; qualified: string } {
+  const database = options.database ?? ctx.system.database;
+  const schema = options.table ? 'public' : ctx.system.ledger.schema;
+  const table = options.table ?? ctx.system.ledger.table;
+  return { database, name: schema === 'public' ? `${database}.${table}` : `${database}.${schema}.${table}`, qualified: `${pg.escapeIdentifier(schema)}.${pg.escapeIdentifier(table)}` };
+}
 
 /**
  * Someone runs `DELETE FROM <table>` without a WHERE clause, as superuser,
  * while the service takes writes: every row is gone (and, through ON
  * DELETE CASCADE, the rows that referenced them). Reads of earlier
- * payments answer 404 until the rows are back. Evidence: the number of
- * rows deleted. `revert` cannot undo a committed DELETE (the runbook
- * does); it only removes side clusters a runbook left behind.
+ * writes answer 404 until the rows are back. The table: the one given, else
+ * the system under drill's ledger table. Evidence: the number of rows
+ * deleted. `revert` cannot undo a committed DELETE (the runbook does); it
+ * only removes side clusters a runbook left behind.
  */
 export function deleteAllRows(options: { database?: string; table?: string } = {}): Fault {
-  const database = options.database ?? 'payments_db';
-  const table = options.table ?? 'payments';
   return {
     name: 'delete-all-rows',
-    description: `DELETE FROM ${table} without WHERE in ${database}: every row is deleted and committed`,
+    description: `DELETE FROM ${options.table ?? 'the ledger table (payments)'} without WHERE: every row is deleted and committed`,
     async inject(ctx) {
-      const [row] = await ctx.lab.query(database, `WITH d AS (DELETE FROM ${tableIdentifier(table)} RETURNING 1) SELECT count(*)::bigint AS n FROM d`);
-      return { detail: `deleted ${Number(row?.n)} rows from ${database}.${table}` };
+      const t = faultTable(ctx, options);
+      const [row] = await ctx.lab.query(t.database, `WITH d AS (DELETE FROM ${t.qualified} RETURNING 1) SELECT count(*)::bigint AS n FROM d`);
+      return { detail: `deleted ${Number(row?.n)} rows from ${t.name}` };
     },
     async revert(ctx) {
       await removeScratchClusters(ctx.lab);

@@ -2,6 +2,7 @@ import type { Target } from '../core/target.ts';
 import type { Lab } from '../lab/lab.ts';
 import type { LabPooler } from '../lab/pooler.ts';
 import type { SupervisedService } from '../service/supervised-service.ts';
+import type { SystemUnderDrill } from '../system/system.ts';
 import type { ProxyLink } from './proxy-link.ts';
 
 /** What a fault may act on during a drill: the lab's server and files, the network path, the service. */
@@ -12,10 +13,12 @@ export interface FaultContext {
   lab: Lab;
   /** The service's network path to the database, through the fault proxy. */
   link: ProxyLink;
-  /** The sample service (a fault may crash it). */
+  /** The service under drill (a fault may crash it). */
   service: SupervisedService;
   /** The lab's PgBouncer, when it is in the service's path (service → fault proxy → PgBouncer → PostgreSQL). */
   pooler?: LabPooler;
+  /** The system under drill: its database, service role and ledger table, which faults act on by default. */
+  system: SystemUnderDrill;
   log: (line: string) => void;
 }
 

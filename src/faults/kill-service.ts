@@ -8,7 +8,7 @@ import type { Fault } from './fault.ts';
 export function killService(): Fault {
   return {
     name: 'kill-service',
-    description: 'the payments service process is killed with SIGKILL',
+    description: 'the service process is killed with SIGKILL',
     async inject(ctx) {
       const pid = ctx.service.pid;
       await ctx.service.kill();

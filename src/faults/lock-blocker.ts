@@ -13,19 +13,21 @@ export const BLOCKER_APPLICATION = 'pgdrill-blocker';
  * session if the runbook has not terminated it already.
  */
 export function lockBlocker(options: { database?: string; table?: string } = {}): Fault {
-  const database = options.database ?? 'payments_db';
-  const table = options.table ?? 'payments';
   let client: pg.Client | undefined;
   return {
     name: 'lock-blocker',
-    description: `a session holds ACCESS EXCLUSIVE on ${table} in an open transaction`,
+    description: `a session holds ACCESS EXCLUSIVE on ${options.table ?? "the system's ledger table (payments)"} in an open transaction`,
     async inject(ctx) {
+      // Default: the system under drill's database and ledger table.
+      const database = options.database ?? ctx.system.database;
+      const table = options.table ?? ctx.system.ledger.table;
+      const schema = options.table ? undefined : ctx.system.ledger.schema;
       client = new pg.Client({ connectionString: ctx.lab.adminUrl(database), application_name: BLOCKER_APPLICATION });
       client.on('error', () => {});
       await client.connect();
       await client.query('SET idle_in_transaction_session_timeout = 0');
       await client.query('BEGIN');
-      await client.query(`LOCK TABLE ${pg.escapeIdentifier(table)} IN ACCESS EXCLUSIVE MODE`);
+      await client.query(`LOCK TABLE ${schema ? `${pg.escapeIdentifier(schema)}.` : ''}${pg.escapeIdentifier(table)} IN ACCESS EXCLUSIVE MODE`);
       const { rows } = await client.query('SELECT pg_backend_pid() AS pid');
       return { detail: `backend ${rows[0].pid} holds ACCESS EXCLUSIVE on ${table}` };
     },

@@ -29,15 +29,15 @@ export class ProxyLink {
     this.upstream = text;
   }
 
-  /** Creates the proxy on the server, listening on a free loopback port. */
-  static async create(client: Toxiproxy, name: string, upstream: Endpoint): Promise<ProxyLink> {
+  /** Creates the proxy on the server, listening on `listenPort` on loopback (default: a free port). */
+  static async create(client: Toxiproxy, name: string, upstream: Endpoint, listenPort = 0): Promise<ProxyLink> {
     const upstreamText = `${upstream.host}:${upstream.port}`;
     try {
       await (await client.get(name)).remove();
     } catch (error) {
       if (!(error instanceof ToxiproxyError)) throw error;
     }
-    const proxy = await client.createProxy({ name, listen: '127.0.0.1:0', upstream: upstreamText });
+    const proxy = await client.createProxy({ name, listen: `127.0.0.1:${listenPort}`, upstream: upstreamText });
     const [host, port] = splitHostPort(proxy.listen);
     return new ProxyLink(client, name, { host, port }, upstreamText);
   }

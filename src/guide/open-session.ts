@@ -3,6 +3,7 @@ import { UserError, errorMessage } from '../core/errors.ts';
 import type { Runbook, StepCapability } from '../core/runbook.ts';
 import type { Target } from '../core/target.ts';
 import { openStepContext } from '../engine/step-context.ts';
+import type { SystemUnderDrill } from '../system/system.ts';
 import type { JournalRead } from '../journal/journal-reader.ts';
 import { JournalWriter } from '../journal/journal-writer.ts';
 import type { SessionMode } from '../journal/records.ts';
@@ -37,6 +38,8 @@ export interface GuideSessionOptions {
   /** Progress lines for a person (lab start and stop). */
   log?: (line: string) => void;
   env?: NodeJS.ProcessEnv;
+  /** The system the runbook's steps act on (its database and table); default the sample's. */
+  system?: SystemUnderDrill;
 }
 
 /** An open session, and what closes it: `close` ends it (if it is still open) and undoes everything the opening did. */
@@ -130,7 +133,7 @@ export async function openGuideSession(options: GuideSessionOptions): Promise<Op
     if (options.poolerUrl) pooler = urlPoolerConsole(options.poolerUrl);
     else if (lab?.pooler?.isRunning()) pooler = lab.pooler;
     if (!pooler) missing.push('pooler');
-    const contexts = openStepContext({ target, binaries, ...(lab ? { lab } : {}), ...(pooler ? { pooler } : {}) });
+    const contexts = openStepContext({ target, binaries, ...(lab ? { lab } : {}), ...(pooler ? { pooler } : {}), ...(options.system ? { system: options.system } : {}) });
     cleanup.defer('close the runbook connections', () => contexts.close());
     const journal = options.resume ? JournalWriter.reopen(options.resume) : JournalWriter.create(options.journalPath ?? '');
     cleanup.defer('close the journal', () => journal.close());

@@ -18,12 +18,45 @@ export interface LoadProfile {
   maxDurationMs: number;
 }
 
+/** One HTTP request of the load: method, path, and a JSON body already serialised. */
+export interface LoadRequest {
+  method: string;
+  path: string;
+  body?: string;
+}
+
+/**
+ * The API the load speaks: how a write of a new id and a read of an id are
+ * sent, and which answer to a write acknowledges it. A read succeeds on 200
+ * only (404: the row is missing).
+ */
+export interface LoadApi {
+  write(id: string, k: number): LoadRequest;
+  read(id: string): LoadRequest;
+  acknowledged(status: number): boolean;
+}
+
 /** What the load needs to know about the data it reads and writes. */
 export interface LoadData {
-  /** Existing payment ids to read. */
+  /** Existing ids to read (the sample's seeded payments). */
   paymentIds: readonly string[];
-  /** User ids to attach new payments to. */
+  /** User ids to attach new payments to (sample API only). */
   userIds: readonly string[];
+  /**
+   * The system's API; default the sample payments API (POST /payments, 201;
+   * GET /payments/:id). With an API given, a read due while there is no id
+   * to read yet (no seeded ids, nothing acknowledged) is sent as a write.
+   */
+  api?: LoadApi;
+}
+
+/** The sample payments service's API. */
+export function paymentsApi(userIds: readonly string[]): LoadApi {
+  return {
+    write: (id, k) => ({ method: 'POST', path: '/payments', body: JSON.stringify({ id, userId: pick(userIds, k) ?? randomUUID(), amount: ((k % 9000) / 100 + 1).toFixed(2), currency: 'EUR' }) }),
+    read: (id) => ({ method: 'GET', path: `/payments/${id}` }),
+    acknowledged: (status) => status === 201,
+  };
 }
 
 /** How the load kept its rate. */
@@ -91,7 +124,7 @@ function pick<T>(items: readonly T[], i: number): T | undefined {
  * in time (`maxDurationMs`) and so in count, and targets loopback only.
  *
  * Every request's send time, end time and outcome go to the timeline, every
- * acknowledged write (201) to the ledger, every write's id to the attempted
+ * acknowledged write (the API's acknowledgement: 201 for the sample) to the ledger, every write's id to the attempted
  * ids; reads read back payments the load wrote earlier (or seeded ones).
  */
 export function startLoad(serviceUrl: string, profile: LoadProfile, data: LoadData, clock: DrillClock): LoadRun {
@@ -115,21 +148,24 @@ export function startLoad(serviceUrl: string, profile: LoadProfile, data: LoadDa
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
 
+  const api = data.api ?? paymentsApi(data.userIds);
   const send = (k: number) => {
-    const kind = cycle[k % cycle.length]!;
+    let kind = cycle[k % cycle.length]!;
+    if (kind === 'read' && data.api && ledger.length === 0 && data.paymentIds.length === 0) kind = 'write';
     let id: string;
-    let body: string | undefined;
+    let request: LoadRequest;
     if (kind === 'write') {
       id = randomUUID();
-      const userId = pick(data.userIds, k) ?? randomUUID();
-      body = JSON.stringify({ id, userId, amount: ((k % 9000) / 100 + 1).toFixed(2), currency: 'EUR' });
+      request = api.write(id, k);
       attempted.push(id);
     } else {
       // Read back a payment the load wrote earlier, or a seeded one: a read fails when acknowledged data
       // has gone missing, not only when the service is down.
       const acked = ledger.length > 0 && (data.paymentIds.length === 0 || k % 2 === 0) ? ledger[Math.floor(Math.random() * ledger.length)]!.id : undefined;
       id = acked ?? pick(data.paymentIds, k) ?? randomUUID();
+      request = api.read(id);
     }
+    const body = request.body;
     const sentAt = clock.now();
     let done = false;
     const finish = (ok: boolean, status: number | null, error?: string) => {
@@ -146,8 +182,8 @@ export function startLoad(serviceUrl: string, profile: LoadProfile, data: LoadDa
       agent,
       host: url.hostname.replace(/^\[|\]$/g, ''),
       port: url.port,
-      method: kind === 'write' ? 'POST' : 'GET',
-      path: kind === 'write' ? '/payments' : `/payments/${id}`,
+      method: request.method,
+      path: request.path,
       headers: body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
     });
     inFlight.add(req);
@@ -160,7 +196,7 @@ export function startLoad(serviceUrl: string, profile: LoadProfile, data: LoadDa
     req.on('response', (res) => {
       const status = res.statusCode ?? 0;
       res.on('error', () => finish(false, null, 'no response (connection closed)'));
-      res.on('end', () => finish(kind === 'write' ? status === 201 : status === 200, status));
+      res.on('end', () => finish(kind === 'write' ? api.acknowledged(status) : status === 200, status));
       res.resume();
     });
     req.on('error', (error: NodeJS.ErrnoException) => finish(false, null, error.code === 'ECONNRESET' && error.message === 'socket hang up' ? 'no response (connection closed)' : (error.code ?? error.message)));

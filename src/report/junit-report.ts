@@ -31,16 +31,18 @@ export function writeJunitReport(file: string, results: readonly DrillResult[], 
   const seconds = (r: DrillResult) => ((Date.parse(r.finishedAt) - Date.parse(r.startedAt)) / 1000).toFixed(3);
   const failures = results.filter((r) => r.status === 'breached' || r.status === 'ineffective' || (r.status === 'passed' && regressions.has(r.scenario))).length;
   const errors = results.filter((r) => r.status === 'error').length;
+  const skipped = results.filter((r) => r.status === 'skipped').length;
   const cases = results.map((r) => {
     const name = r.variant ? `${r.scenario} (${r.variant})` : r.scenario;
     const open = `  <testcase classname="pgdrill" name="${xml(name)}" time="${seconds(r)}">`;
     const props = `    <system-out>${xml(`RTO ${formatDuration(r.rtoMs)}; time to detect ${formatDuration(r.ttdMs)}; lost ${r.lostWrites} of ${r.ackedWrites}; RPO ${formatDuration(r.rpoMs)}; requests ${r.requests}, failed ${r.failedRequests}`)}</system-out>`;
+    if (r.status === 'skipped') return `${open}\n    <skipped message="${xml(r.reasons.join('; '))}"/>\n  </testcase>`;
     if (r.status === 'error') return `${open}\n    <error message="${xml(r.reasons.join('; '))}"/>\n${props}\n  </testcase>`;
     if (r.status !== 'passed') return `${open}\n    <failure message="${xml(failureMessage(r))}" type="${r.status}"/>\n${props}\n  </testcase>`;
     const regression = regressions.get(r.scenario);
     if (regression) return `${open}\n    <failure message="${xml(`regression: ${regression}`)}" type="regression"/>\n${props}\n  </testcase>`;
     return `${open}\n${props}\n  </testcase>`;
   });
-  const body = `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="pgdrill" tests="${results.length}" failures="${failures}" errors="${errors}">\n<testsuite name="pgdrill recovery drills" tests="${results.length}" failures="${failures}" errors="${errors}">\n${cases.join('\n')}\n</testsuite>\n</testsuites>\n`;
+  const body = `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="pgdrill" tests="${results.length}" failures="${failures}" errors="${errors}" skipped="${skipped}">\n<testsuite name="pgdrill recovery drills" tests="${results.length}" failures="${failures}" errors="${errors}" skipped="${skipped}">\n${cases.join('\n')}\n</testsuite>\n</testsuites>\n`;
   writeReportFile(file, body);
 }

@@ -2,7 +2,7 @@ import type { DrillResult } from '../core/result.ts';
 import { redact } from '../util/redact.ts';
 import { formatDuration, formatObjective } from './format.ts';
 
-const ICON: Record<DrillResult['status'], string> = { passed: '✅ passed', breached: '❌ breached', ineffective: '⚠️ ineffective', error: '💥 error' };
+const ICON: Record<DrillResult['status'], string> = { passed: '✅ passed', breached: '❌ breached', ineffective: '⚠️ ineffective', error: '💥 error', skipped: '⏭️ skipped' };
 
 /** A Markdown table of results (for $GITHUB_STEP_SUMMARY and pull requests), with the reasons under it. */
 export function renderMarkdownSummary(results: readonly DrillResult[], regressions: readonly string[] = []): string {

@@ -8,6 +8,7 @@ const VERDICT: Record<DrillResult['status'], string> = {
   breached: 'BREACHED',
   ineffective: 'INEFFECTIVE (the fault had no effect; nothing was rehearsed)',
   error: 'ERROR (harness failed)',
+  skipped: 'SKIPPED (the scenario does not apply to this system; nothing ran)',
 };
 
 /**

@@ -31,11 +31,12 @@ export function verifyServiceStep(expect: string, fastMs = 1000): RunbookStep {
     verifyIntervalMs: 100,
     async verify(ctx) {
       if (!ctx.serviceUrl) return { ok: false, detail: 'no service URL in this session' };
+      const healthPath = ctx.system?.readyPath ?? '/health';
       const started = performance.now();
       try {
-        const response = await fetch(`${ctx.serviceUrl}/health`, { signal: AbortSignal.timeout(5000) });
+        const response = await fetch(`${ctx.serviceUrl}${healthPath}`, { signal: AbortSignal.timeout(5000) });
         const ms = Math.round(performance.now() - started);
-        return { ok: response.ok && ms <= fastMs, detail: `GET /health → ${response.status} in ${ms} ms` };
+        return { ok: response.ok && ms <= fastMs, detail: `GET ${healthPath} → ${response.status} in ${ms} ms` };
       } catch (error) {
         return { ok: false, detail: error instanceof Error ? error.message : String(error) };
       }

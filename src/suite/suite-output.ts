@@ -12,16 +12,19 @@ export function suiteWorkDir(cwd = process.cwd()): string {
 export function progressLine(index: number, total: number, scenario: string, result?: DrillResult): string {
   const head = `[${index + 1}/${total}] ${scenario}`;
   if (!result) return `${head} ...`;
+  if (result.status === 'skipped') return `${head} SKIPPED: ${result.reasons.join('; ')}`;
   return `${head} ${result.status.toUpperCase()}: RTO ${formatDuration(result.rtoMs)} (objective ${formatObjective(result.objectives.rtoMs)}), lost ${result.lostWrites} of ${result.ackedWrites} acknowledged writes`;
 }
 
 /**
  * The exit code of several results: 1 when any drill could not run or
- * rehearsed nothing (results are incomplete, never a pass or a breach),
- * else 2 when any objective was breached or `regressed`, else 0.
+ * rehearsed nothing (results are incomplete, never a pass or a breach), or
+ * when every scenario was skipped (it does not apply to the system under
+ * drill), else 2 when any objective was breached or `regressed`, else 0.
+ * A skipped scenario beside drills that ran is reported, not judged.
  */
 export function suiteExitCode(results: readonly DrillResult[], regressed = false): number {
-  if (results.length === 0 || results.some((r) => r.status === 'error' || r.status === 'ineffective')) return ExitCode.harnessFailed;
+  if (results.every((r) => r.status === 'skipped') || results.some((r) => r.status === 'error' || r.status === 'ineffective')) return ExitCode.harnessFailed;
   if (regressed || results.some((r) => r.status === 'breached')) return ExitCode.objectiveBreached;
   return ExitCode.ok;
 }

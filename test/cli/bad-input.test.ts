@@ -44,6 +44,9 @@ function writeFixtures(): void {
   writeFileSync(D('syntax.mts'), 'export default {\n');
   writeFileSync(D('bad-runbook.mts'), "export default { id: 'Bad Id', steps: [] };\n");
   writeFileSync(D('bad-config.mts'), 'export default { nonsense: 1 };\n');
+  const system = { database: 'orders_db', schema: ['schema.sql'], service: { command: ['node', 'server.mjs'], write: { path: '/orders' }, read: { path: '/orders/{{id}}' } }, ledger: { table: 'orders', idColumn: 'id' } };
+  writeFileSync(D('system-unknown-key.mjs'), `export default ${JSON.stringify({ system: { ...system, servic: {} } })};\n`);
+  writeFileSync(D('system-no-schema-file.mjs'), `export default ${JSON.stringify({ system })};\n`);
   writeFileSync(D('baseline-object.json'), '{ "not": "results" }\n');
   writeFileSync(D('proxies-object.json'), '{}\n');
   writeFileSync(D('garbage.jsonl'), 'garbage\n');
@@ -81,6 +84,9 @@ const rows: Record<string, Row> = {
   'ci: unknown scenario': { args: () => ['ci', 'no-such-scenario', '--no-history'], says: /There is no scenario "no-such-scenario"/ },
   'ci: missing config': { args: () => ['ci', '--config', D('missing.ts')], says: /config file \S*missing\.ts does not exist/ },
   'ci: invalid config': { args: () => ['ci', '--config', D('bad-config.mts')], says: /config file \S*bad-config\.mts is invalid: .*"nonsense"/ },
+  'drill: invalid config': { args: () => ['drill', 'connection-loss', '--config', D('bad-config.mts')], says: /config file \S*bad-config\.mts is invalid: .*"nonsense"/ },
+  'drill: unknown key in system': { args: () => ['drill', 'connection-loss', '--config', D('system-unknown-key.mjs')], says: /config file \S*system-unknown-key\.mjs is invalid: system: Unrecognized key: "servic"/ },
+  'ci: schema file missing': { args: () => ['ci', '--config', D('system-no-schema-file.mjs')], says: /names a schema file that does not exist: schema\.sql/ },
   'ci: missing baseline': { args: () => ['ci', '--baseline', D('missing.json')], says: /baseline \S*missing\.json could not be read/ },
   'ci: baseline that is not results': { args: () => ['ci', '--baseline', D('baseline-object.json')], says: /baseline \S*baseline-object\.json does not hold pgdrill results/ },
   'ci: --junit in /proc': { args: () => ['ci', '--junit', '/proc/x/junit.xml'], says: /--junit \/proc\/x is under \/proc/, env: NO_PG },

@@ -17,7 +17,7 @@ function leftovers(runId: string): string[] {
   const out = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
   return out
     .split('\n')
-    .filter((line) => /postgres|pgbouncer|payments-service\.ts|bin\/pgdrill\.mjs|toxiproxy/.test(line))
+    .filter((line) => /postgres|pgbouncer|payments-service\.(ts|js)|bin\/pgdrill\.mjs|toxiproxy|server\.mjs|fixture-service/.test(line))
     .filter((line) => !line.includes('ps -eo'))
     .filter((line) => ofThisRun(Number(line.trim().split(/\s+/)[0]), line, runId));
 }

@@ -32,7 +32,7 @@ describe('reports', () => {
       result({ scenario: 'service-crash', status: 'error', reasons: ['no PostgreSQL "binaries"'] }),
     ]);
     const xml = readFileSync(file, 'utf8');
-    expect(xml).toMatch(/<testsuites name="pgdrill" tests="3" failures="1" errors="1">/);
+    expect(xml).toMatch(/<testsuites name="pgdrill" tests="3" failures="1" errors="1" skipped="0">/);
     expect(xml.match(/<testcase /g)).toHaveLength(3);
     expect(xml).toContain('<failure message="breached: RTO 1.5 min (objective 1 min)');
     expect(xml).toContain('exceeds the objective of 1 min &lt;&amp;&gt;');
@@ -111,7 +111,10 @@ describe('reports', () => {
     expect(html).not.toContain('secret');
   });
 
-  it('exit code of several results: error or ineffective 1, breach or regression 2, else 0', () => {
+  it('exit code of several results: error or ineffective 1, breach or regression 2, skipped ones counted apart (all skipped: 1), else 0', () => {
+    expect(suiteExitCode([result(), result({ status: 'skipped' })])).toBe(0);
+    expect(suiteExitCode([result({ status: 'breached' }), result({ status: 'skipped' })])).toBe(2);
+    expect(suiteExitCode([result({ status: 'skipped' }), result({ status: 'skipped' })])).toBe(1);
     expect(suiteExitCode([result()])).toBe(0);
     expect(suiteExitCode([result(), result({ status: 'breached' })])).toBe(2);
     expect(suiteExitCode([result()], true)).toBe(2);

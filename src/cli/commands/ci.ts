@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
-import { defaultConfigFile, loadConfig, type PgdrillConfig } from '../../config/config.ts';
+import { loadRunConfig } from '../../config/config.ts';
+import { systemUnderDrill } from '../../system/system.ts';
+import { UserError } from '../../core/errors.ts';
 import { scenarioIds } from '../../engine/catalog.ts';
 import { writeHtmlReport } from '../../report/html-report.ts';
 import { writeJsonReport } from '../../report/json-report.ts';
@@ -30,7 +32,7 @@ export function registerCi(program: Command, setExit: (code: number) => void): v
     .command('ci')
     .description(commandSummary('ci'))
     .argument('[scenarios...]', 'scenario ids to run (default: the config\'s list, else every scenario)')
-    .option('--config <file>', 'config file with objectives per scenario (default: ./pgdrill.config.ts when present)')
+    .option('--config <file>', 'config file: the system under drill, objectives per scenario (default: ./pgdrill.config.ts when present)')
     .option('--junit <file>', 'write JUnit XML: one test case per scenario')
     .option('--json <file>', 'write the results as JSON (an array, one result per scenario)')
     .option('--html <file>', 'write a self-contained HTML report with a chart per scenario')
@@ -39,21 +41,22 @@ export function registerCi(program: Command, setExit: (code: number) => void): v
     .option('--no-history', 'do not record the results in the history')
     .addHelpText('after', '\nExit codes: 0 every objective met, 2 an objective breached or an RTO regressed against the baseline, 1 the harness failed or a fault had no effect.\nWhen $GITHUB_STEP_SUMMARY is set, a Markdown summary is appended to it.')
     .action(async (names: string[], flags: CiFlags) => {
-      const configFile = flags.config ?? defaultConfigFile();
-      const config: PgdrillConfig = configFile ? await loadConfig(configFile, scenarioIds()) : {};
+      const { file: configFile, config, dir } = await loadRunConfig(flags.config, scenarioIds());
+      const system = systemUnderDrill(config, dir);
       const baseline = flags.baseline ? readBaseline(flags.baseline) : undefined;
       for (const [flag, file] of [['--json', flags.json], ['--junit', flags.junit], ['--html', flags.html], ['--history', typeof flags.history === 'string' ? flags.history : undefined]] as const) {
         if (file) checkOutputFile(file, flag);
       }
       const wanted = names.length > 0 ? names : (config.scenarios ?? []);
       const scenarios = await selectScenarios({ names: wanted, all: wanted.length === 0 });
-      if (configFile) warn(`· config: ${configFile}`);
+      if (configFile) warn(`· config: ${configFile}${system.kind === 'configured' ? ` (system under drill: ${system.database}, ledger ${system.ledger.schema}.${system.ledger.table})` : ''}`);
       const records = await runSuite(scenarios, {
         workDir: suiteWorkDir(),
         objectives: config.objectives,
         holdMs: config.holdMs,
         load: config.rate ? { rate: config.rate } : {},
         ...(config.pooler ? { pooler: true } : {}),
+        system,
         onScenario: ({ index, total, scenario, result }) => warn(progressLine(index, total, scenario.id, result)),
       });
       const results = records.map((r) => r.result);

@@ -7,6 +7,9 @@ import { runDrill } from '../../engine/drill.ts';
 import { comparePooler } from '../../engine/pooler-comparison.ts';
 import { LAB_DIR_ROLE } from '../../lab/lab-dir.ts';
 import { checkDirPath, checkOutputFile } from '../../util/safe-dir.ts';
+import { loadRunConfig } from '../../config/config.ts';
+import { scenarioIds } from '../../engine/catalog.ts';
+import { systemUnderDrill } from '../../system/system.ts';
 import { renderSuiteTable } from '../../report/suite-table.ts';
 import { progressLine, suiteExitCode, suiteWorkDir } from '../../suite/suite-output.ts';
 import { runSuite } from '../../suite/run-suite.ts';
@@ -38,6 +41,7 @@ interface DrillFlags {
   objectiveRpo?: number;
   quiet?: boolean;
   pooler?: boolean;
+  config?: string;
 }
 
 /** `pgdrill drill <scenario...> | --all | --tag`: scenarios end to end, on the lab. */
@@ -57,9 +61,12 @@ export function registerDrill(program: Command, setExit: (code: number) => void)
     .option('--json <file>', 'also write the result(s) as JSON to this file')
     .option('--lab-dir <dir>', 'lab directory of a single drill (default: .pgdrill under the current directory)')
     .option('--pooler', 'put PgBouncer in the service path (service → fault proxy → PgBouncer → PostgreSQL); a scenario with a pooler claim (connection-exhaustion) is measured without and with it')
+    .option('--config <file>', 'config file: the system under drill and objectives (default: ./pgdrill.config.ts when present)')
     .option('-q, --quiet', 'print only the result table')
     .addHelpText('after', '\nExit codes: 0 every objective met, 2 an objective breached, 1 the harness failed or a fault had no effect (ineffective).')
     .action(async (names: string[], flags: DrillFlags) => {
+      const { file: configFile, config, dir } = await loadRunConfig(flags.config, scenarioIds());
+      const system = systemUnderDrill(config, dir);
       const scenarios = await selectScenarios({ names, all: flags.all, tags: flags.tag });
       if (flags.labDir) checkDirPath(flags.labDir, LAB_DIR_ROLE);
       if (flags.json) checkOutputFile(flags.json, '--json');
@@ -70,12 +77,16 @@ export function registerDrill(program: Command, setExit: (code: number) => void)
       }
       if (flags.objectiveRpo !== undefined) objectives.rpoMs = flags.objectiveRpo;
       const load: Partial<LoadProfile> = {};
-      if (flags.rate !== undefined) load.rate = flags.rate;
+      const rate = flags.rate ?? config.rate;
+      if (rate !== undefined) load.rate = rate;
       const log = flags.quiet ? undefined : (line: string) => warn(`· ${line}`);
-      const common = { holdMs: flags.hold, observeMs: flags.observe, load, log, onEvent: flags.quiet ? undefined : printStepEvents, ...(flags.pooler ? { pooler: true } : {}) };
+      if (configFile && !flags.quiet) warn(`· config: ${configFile}${system.kind === 'configured' ? ` (system under drill: ${system.database}, ledger ${system.ledger.schema}.${system.ledger.table})` : ''}`);
+      const common = { holdMs: flags.hold ?? config.holdMs, observeMs: flags.observe, load, log, onEvent: flags.quiet ? undefined : printStepEvents, system, ...(flags.pooler ? { pooler: true } : {}) };
+      // Objectives: the config's per scenario, then the flags over them.
+      const objectivesOf = (id: string): Partial<Objectives> => ({ ...config.objectives?.[id], ...objectives });
 
       if (scenarios.length === 1 && !flags.all && !flags.tag && flags.pooler && scenarios[0]!.poolerClaim) {
-        const comparison = await comparePooler(scenarios[0]!, { ...common, labDir: flags.labDir, variant: flags.variant, objectives });
+        const comparison = await comparePooler(scenarios[0]!, { ...common, labDir: flags.labDir, variant: flags.variant, objectives: objectivesOf(scenarios[0]!.id) });
         say('Without the pooler:');
         printDrillResult(comparison.without.result);
         say('With PgBouncer in the path:');
@@ -86,7 +97,7 @@ export function registerDrill(program: Command, setExit: (code: number) => void)
         return;
       }
       if (scenarios.length === 1 && !flags.all && !flags.tag) {
-        const { result } = await runDrill(scenarios[0]!, { ...common, labDir: flags.labDir, variant: flags.variant, objectives });
+        const { result } = await runDrill(scenarios[0]!, { ...common, labDir: flags.labDir, variant: flags.variant, objectives: objectivesOf(scenarios[0]!.id) });
         printDrillResult(result);
         if (flags.json) writeJsonReport(flags.json, result);
         setExit(exitCodeOf(result.status));
@@ -97,7 +108,7 @@ export function registerDrill(program: Command, setExit: (code: number) => void)
       const records = await runSuite(scenarios, {
         ...common,
         workDir: suiteWorkDir(),
-        objectives: Object.fromEntries(scenarios.map((s) => [s.id, objectives])),
+        objectives: Object.fromEntries(scenarios.map((s) => [s.id, objectivesOf(s.id)])),
         log: undefined,
         onEvent: undefined,
         onScenario: ({ index, total, scenario, result }) => warn(progressLine(index, total, scenario.id, result)),

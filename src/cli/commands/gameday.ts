@@ -3,7 +3,9 @@ import { InvalidArgumentError } from 'commander';
 import { ExitCode } from '../../core/exit-codes.ts';
 import { UserError } from '../../core/errors.ts';
 import type { DrillResult } from '../../core/result.ts';
-import { loadScenario } from '../../engine/catalog.ts';
+import { loadScenario, scenarioIds } from '../../engine/catalog.ts';
+import { loadRunConfig } from '../../config/config.ts';
+import { systemUnderDrill } from '../../system/system.ts';
 import { runDrill, type DrillRecord } from '../../engine/drill.ts';
 import { gameDayRecordData } from '../../gameday/gameday-record.ts';
 import { GameDay } from '../../gameday/gameday-driver.ts';
@@ -31,6 +33,7 @@ interface GameDayFlags {
   labDir?: string;
   observe?: number;
   history?: boolean;
+  config?: string;
 }
 
 /** `--surprise 30s-3m`: the window in which the fault comes, after the steady state. */
@@ -57,6 +60,7 @@ export function registerGameDay(program: Command, setExit: (code: number) => voi
     .option('--journal <file>', 'journal file (default: .pgdrill/journals/gameday-<scenario>-<time>.jsonl)')
     .option('--json <file>', 'also write the result as JSON to this file')
     .option('--lab-dir <dir>', 'lab directory (default: .pgdrill under the current directory)')
+    .option('--config <file>', 'config file: the system under drill and objectives (default: ./pgdrill.config.ts when present)')
     .option('--no-history', 'do not append the result to .pgdrill/history.jsonl')
     .addHelpText('after', '\nNeeds a terminal and a person; for CI use `pgdrill drill` or `pgdrill ci`.\nExit codes: 0 every objective met, 2 an objective breached, 1 the harness failed, 130/143 interrupted.')
     .action(async (name: string, flags: GameDayFlags) => {
@@ -67,6 +71,8 @@ export function registerGameDay(program: Command, setExit: (code: number) => voi
         throw new UserError('A game day needs a person at a terminal (stdin or stdout is not a TTY), so nothing was run.', 'Run it in a terminal; for unattended runs (CI) use `pgdrill drill` or `pgdrill ci`.');
       }
       const scenario = await loadScenario(name);
+      const { config, dir } = await loadRunConfig(flags.config, scenarioIds());
+      const system = systemUnderDrill(config, dir);
       const operator = flags.operator ?? operatorName();
       const journalPath = flags.journal ?? defaultJournalPath(`gameday-${scenario.id}`);
       const gameDay = new GameDay({ journalPath, operator });
@@ -81,6 +87,8 @@ export function registerGameDay(program: Command, setExit: (code: number) => voi
         variant: flags.variant,
         labDir: flags.labDir,
         holdMs: 0,
+        system,
+        objectives: config.objectives?.[scenario.id] ?? {},
         observeMs: flags.observe,
         injectDelayMs,
         signal: controller.signal,

@@ -4,7 +4,9 @@ import type { Command } from 'commander';
 import { UserError } from '../../core/errors.ts';
 import { ExitCode } from '../../core/exit-codes.ts';
 import type { Runbook } from '../../core/runbook.ts';
-import { loadRunbook } from '../../engine/catalog.ts';
+import { loadRunbook, scenarioIds } from '../../engine/catalog.ts';
+import { loadRunConfig } from '../../config/config.ts';
+import { systemUnderDrill } from '../../system/system.ts';
 import { checkResumable, openGuideSession, type GuideTargetSpec, type OpenedSession } from '../../guide/open-session.ts';
 import { lineReporter, runPlain } from '../../guide/plain-runner.ts';
 import { describeStepLines } from '../../guide/step-text.ts';
@@ -31,6 +33,7 @@ interface GuideFlags {
   dryRun?: boolean;
   discardSideClusters?: boolean;
   operator?: string;
+  config?: string;
 }
 
 const quote = (arg: string) => (/^[\w./:@=+-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, "'\\''")}'`);
@@ -100,6 +103,7 @@ export function registerGuide(program: Command, setExit: (code: number) => void)
     .option('--discard-side-clusters', 'when the session ends, finished or not, stop and remove the side clusters its steps restored (default: kept for --resume until the session finishes)')
     .option('--dry-run', 'print every step and what it would run, without running anything')
     .option('--operator <name>', 'who is at the keyboard (default: $PGDRILL_OPERATOR or the login name)')
+    .option('--config <file>', "act on the config's system (its database and ledger table) instead of the sample's; read only when given")
     .addHelpText(
       'after',
       [
@@ -120,6 +124,8 @@ export function registerGuide(program: Command, setExit: (code: number) => void)
         return;
       }
       const target = targetOf(flags);
+      // Only when asked for: an incident session must not depend on a CI config in the working directory.
+      const system = flags.config ? await loadRunConfig(flags.config, scenarioIds()).then((r) => systemUnderDrill(r.config, r.dir)) : undefined;
       if (flags.journal && flags.resume) throw new UserError('--journal and --resume both name a journal.', 'Use --resume FILE to continue a session (it appends to FILE), or --journal FILE to start a new one.');
       if (flags.journal) checkOutputFile(flags.journal, '--journal');
       const prior = flags.resume ? readJournal(flags.resume) : undefined;
@@ -151,6 +157,7 @@ export function registerGuide(program: Command, setExit: (code: number) => void)
         allowDestructive: Boolean(flags.allowDestructive),
         ...(flags.operator ? { operator: flags.operator } : {}),
         log: (line) => warn(`· ${line}`),
+        ...(system ? { system } : {}),
         ...(interactive ? {} : { listener: lineReporter({ runbook, journalPath: journalShown }, say) }),
       });
       const resume = resumeCommand(runbookArg, opened.session.journalPath, flags);

@@ -3,6 +3,11 @@ import { describeFaultProxy } from '../../engine/fault-proxy.ts';
 import { Lab } from '../../lab/lab.ts';
 import { say, warn } from '../output.ts';
 import { commandSummary } from '../command-table.ts';
+import { loadRunConfig } from '../../config/config.ts';
+import { UserError } from '../../core/errors.ts';
+import { scenarioIds } from '../../engine/catalog.ts';
+import { provisionSystem } from '../../system/provision.ts';
+import { systemUnderDrill } from '../../system/system.ts';
 
 /** `pgdrill lab up | status | down`: the embedded PostgreSQL lab. */
 export function registerLab(program: Command): void {
@@ -16,7 +21,15 @@ export function registerLab(program: Command): void {
     .option('--replica', 'also run a streaming replica (hot standby) beside the primary, on its own port')
     .option('--ssl', 'turn SSL on with a self-signed certificate (made with openssl) and reject non-SSL TCP connections of the service roles; stays on until --purge')
     .option('--pooler', 'also run PgBouncer (transaction pooling) in front of the primary, on its own port')
-    .action(async (flags: { labDir?: string; replica?: boolean; ssl?: boolean; pooler?: boolean }) => {
+    .option('--print-env', "create the config's system database (kept between drills) and print the DATABASE_URL a service already running must use (system.service.url)")
+    .option('--config <file>', 'config file with the system (default: ./pgdrill.config.ts when present)')
+    .action(async (flags: { labDir?: string; replica?: boolean; ssl?: boolean; pooler?: boolean; printEnv?: boolean; config?: string }) => {
+      // Read before the lab starts: a bad config changes nothing.
+      const run = flags.printEnv || flags.config ? await loadRunConfig(flags.config, scenarioIds()) : undefined;
+      const system = run ? systemUnderDrill(run.config, run.dir) : undefined;
+      if (flags.printEnv && system?.kind !== 'configured') {
+        throw new UserError(`--print-env prints the DATABASE_URL of a configured system's service, and ${run?.file ? `${run.file} has no \`system\`` : 'there is no pgdrill.config.ts here'}.`, 'Describe the system in pgdrill.config.ts (see the README: Drill your own service), or give --config.');
+      }
       const l = new Lab({ labDir: flags.labDir, log: (line) => warn(`· ${line}`) });
       const { started, replicaStarted, poolerStarted } = await l.up('persistent', { replica: flags.replica, ssl: flags.ssl, pooler: flags.pooler });
       say(`${started ? 'Lab is up' : 'Lab was already up'}: PostgreSQL ${l.pg().major} on ${l.endpoint.host}:${l.endpoint.port}${l.ssl ? ' with SSL (self-signed; service roles must use it)' : ''}, lab directory ${l.labDir}.`);
@@ -25,6 +38,12 @@ export function registerLab(program: Command): void {
       const pooler = l.pooler;
       if (pooler) say(`${poolerStarted ? 'PgBouncer is up' : 'PgBouncer was already up'} (pid ${pooler.pid()}): transaction pooling on ${pooler.endpoint.host}:${pooler.endpoint.port}, admin console ${pooler.adminUrl()}`);
       say(`Databases: auth_db, payments_db, admin_db, profile_db. Superuser connection: ${l.adminUrl('postgres')}`);
+      if (flags.printEnv && system) {
+        const provisioned = await provisionSystem(l, system, (line) => warn(`· ${line}`), 'keep');
+        warn(`· ${system.database} is kept between drills; its service must connect through the drill's fault proxy, which listens on 127.0.0.1:${provisioned.proxyPort} while a drill runs.`);
+        // Asked for by name, to hand to the service: the one place a password is printed, to stdout only, never to a log.
+        process.stdout.write(`DATABASE_URL=${provisioned.serviceUrl({ host: '127.0.0.1', port: provisioned.proxyPort! })}\n`);
+      }
     });
 
   lab
