@@ -23,7 +23,8 @@ export async function main(argv: string[]): Promise<number> {
   let commanderSpoke = false;
   // A reader that stopped reading (`pgdrill lab status | head -3`) is no failure: the command finishes without it.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE') throw error;
+    // EIO: the terminal itself is gone (a lost SSH connection); the command finishes its cleanup without it.
+    if (error.code !== 'EPIPE' && error.code !== 'EIO') throw error;
   });
   const program = new Command()
     .name('pgdrill')

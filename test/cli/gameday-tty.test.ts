@@ -96,6 +96,22 @@ describe.runIf(tmuxAvailable())('pgdrill gameday in a terminal (the real binary 
     expect((await processesMatching(dir)).filter((line) => !/\btmux\b/.test(line))).toEqual([]);
   });
 
+  it('a lost terminal (SIGHUP) mid-game-day stops it: the fault reverted, everything stopped, the journal says so', async () => {
+    const dir = tempDir('gameday-hup');
+    const journal = path.join(dir, 'gameday.jsonl');
+    const t = gameday(dir, '--journal', journal);
+    await t.waitFor(/ALERT failed requests/, 60_000);
+    t.keys('Enter');
+    await t.waitFor(/done\s+1\. check-server/);
+    await t.close();
+    terminals.splice(terminals.indexOf(t), 1);
+    const left = (await processesMatching(dir)).filter((line) => !/\btmux\b/.test(line));
+    expect(left, left.join('\n')).toEqual([]);
+    const rec = records(journal);
+    expect(rec.some((r) => r.type === 'session-end' && r.outcome === 'interrupted')).toBe(true);
+    expect(rec.some((r) => r.type === 'gameday' && r.event === 'result' && /SIGHUP/.test(r.detail))).toBe(true);
+  });
+
   it('--surprise injects the fault inside its window', async () => {
     const dir = tempDir('gameday-surprise');
     const journal = path.join(dir, 'gameday.jsonl');

@@ -106,6 +106,20 @@ export function registerGameDay(program: Command, setExit: (code: number) => voi
           recover: (ctx) => gameDay.recover(ctx),
         },
       });
+      // SIGINT and SIGTERM stop the drill through its cleanup stack; SIGHUP (a lost SSH connection) the same way
+      // here, then pgdrill dies of it. The listeners stay for the whole game day: Ink's signal-exit re-raises a
+      // signal at once when it believes no one else listens for it.
+      let hungUp = false;
+      const onHangup = () => {
+        hungUp = true;
+        controller.abort(new Error('the terminal hung up (SIGHUP)'));
+      };
+      const keepListening = () => {};
+      process.on('SIGHUP', onHangup);
+      process.on('SIGINT', keepListening);
+      process.on('SIGTERM', keepListening);
+      process.stdout.on('error', () => {});
+      process.stderr.on('error', () => {});
       let result: DrillResult;
       let record: DrillRecord;
       try {
@@ -115,6 +129,15 @@ export function registerGameDay(program: Command, setExit: (code: number) => voi
         gameDay.stop();
         closeUi.abort();
         await ui;
+        process.removeListener('SIGINT', keepListening);
+        process.removeListener('SIGTERM', keepListening);
+        process.removeListener('SIGHUP', onHangup);
+      }
+      if (hungUp) {
+        gameDay.finish('the terminal hung up (SIGHUP): the game day was stopped and cleaned up', gameDayRecordData({ ...result, mode: 'gameday', operator }, record));
+        // Die of the signal itself: process.exit would try to restore the lost terminal's settings.
+        process.kill(process.pid, 'SIGHUP');
+        return;
       }
       for (const line of lines) warn(`· ${line}`);
       const gameDayResult: DrillResult = { ...result, mode: 'gameday', operator, ttaMs: gameDay.ttaMs, alertAtMs: gameDay.alertAtMs };
