@@ -63,6 +63,12 @@ export interface DrillOptions {
   driver?: RecoveryDriver;
   /** How long the steady state runs under load before the fault is injected, beyond the warm-up (a game day's surprise). */
   injectDelayMs?: number;
+  /**
+   * A resumed game day: the incident is already under way. A fault whose
+   * damage persists in the lab (`Fault.persistsInLab`) is not injected
+   * again, and the steady state is not required before it.
+   */
+  resumingIncident?: boolean;
   env?: NodeJS.ProcessEnv;
   /** Aborts the drill; cleanup still runs. */
   signal?: AbortSignal;
@@ -254,7 +260,8 @@ export async function runDrill(scenario: Scenario, options: DrillOptions = {}): 
       // The same latency objective as the recovery measurement: a healthy start answers in time, not just eventually.
       const warm = applyLatencyObjective(load.timeline.filter((i) => load.timeline.endAt(i) <= clock.now()), slowRequestMs);
       const warmOk = warm.count((i) => warm.ok(i));
-      if (warm.length === 0 || warmOk / warm.length < DEFAULT_RECOVERY_CRITERIA.minSuccessRatio) {
+      const damageStanding = options.resumingIncident === true && fault.persistsInLab === true;
+      if (!damageStanding && (warm.length === 0 || warmOk / warm.length < DEFAULT_RECOVERY_CRITERIA.minSuccessRatio)) {
         let failed = 0;
         while (failed < warm.length && warm.ok(failed)) failed++;
         const sample = failed < warm.length ? warm.at(failed) : undefined;
@@ -274,9 +281,9 @@ export async function runDrill(scenario: Scenario, options: DrillOptions = {}): 
       }
 
       cleanup.defer(`revert the fault (${fault.name})`, () => fault.revert(faultCtx));
-      log(`Injecting the fault: ${fault.description}.`);
+      log(damageStanding ? `The fault's damage from before the resume is still in the lab: ${fault.description}.` : `Injecting the fault: ${fault.description}.`);
       t0 = clock.now();
-      const evidence = await fault.inject(faultCtx);
+      const evidence = damageStanding ? { detail: 'not injected again: its damage from before the resume is still in the lab' } : await fault.inject(faultCtx);
       if (evidence) faultEvidence = evidence.detail;
       mark('fault-injected', faultEvidence ? `${fault.name}: ${faultEvidence}` : fault.name);
       if (holdMs > 0) {

@@ -38,6 +38,7 @@ export function corruptPage(options: { database?: string; table?: string; readId
   const sqlTable = tableIdentifier(table);
   return {
     name: 'corrupt-page',
+    persistsInLab: true,
     description: `bytes of the heap pages holding the ${readIds} smallest ids of ${database}.${table} are overwritten on disk (checksums on)`,
     async inject(ctx) {
       const lab = ctx.lab;

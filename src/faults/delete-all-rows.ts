@@ -22,6 +22,7 @@ export function faultTable(ctx: FaultContext, options: { database?: string; tabl
 export function deleteAllRows(options: { database?: string; table?: string } = {}): Fault {
   return {
     name: 'delete-all-rows',
+    persistsInLab: true,
     description: `DELETE FROM ${options.table ?? 'the ledger table (payments)'} without WHERE: every row is deleted and committed`,
     async inject(ctx) {
       const t = faultTable(ctx, options);

@@ -13,6 +13,7 @@ import type { Fault } from './fault.ts';
 export function dropTable(options: { database?: string; table?: string } = {}): Fault {
   return {
     name: 'drop-table',
+    persistsInLab: true,
     description: `DROP TABLE ${options.table ?? 'the ledger table (payments)'} CASCADE: the table and the foreign keys to it are gone`,
     async inject(ctx) {
       const t = faultTable(ctx, options);

@@ -44,4 +44,12 @@ export interface Fault {
    */
   inject(ctx: FaultContext): Promise<void | FaultEvidence>;
   revert(ctx: FaultContext): Promise<void>;
+  /**
+   * True when the damage stays in the lab's data after pgdrill stops (rows
+   * deleted, a table dropped, pages corrupted): a resumed game day finds it
+   * still there and does not inject it again. Faults that live in pgdrill's
+   * own processes (the proxy's, a held session) are gone with them and are
+   * injected again.
+   */
+  readonly persistsInLab?: boolean;
 }

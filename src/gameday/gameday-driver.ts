@@ -6,9 +6,10 @@ import type { JournalRecord } from '../journal/records.ts';
 import type { LoadRun } from '../load/load-generator.ts';
 import type { DrillClock } from '../measure/clock.ts';
 import { LiveServiceTracker, type LiveServiceStats } from '../measure/live-service-stats.ts';
-import { SessionClock } from '../guide/session-clock.ts';
+import { formatClock, SessionClock } from '../guide/session-clock.ts';
+import type { JournalRead } from '../journal/journal-reader.ts';
 import { GuideSession } from '../guide/session.ts';
-import type { GuideStepState } from '../guide/session-state.ts';
+import type { GuideStepState, SessionState } from '../guide/session-state.ts';
 import { alertReasons, type ConnectionUse } from './alert-rules.ts';
 
 /**
@@ -39,6 +40,16 @@ export interface GameDayOptions {
   tickMs?: number;
   /** When no alert fires this long after the fault, the runbook is handed over anyway (default 120 s). */
   alertTimeoutMs?: number;
+  /** A game day that pgdrill stopped (killed, crashed, lost terminal), continued from its journal. */
+  resume?: { read: JournalRead; state: SessionState };
+}
+
+/** What a resumed game day knows of the interruption, on the incident clock (ms since the first fault). */
+export interface GameDayGap {
+  /** The journal's last record before pgdrill stopped. */
+  lastBeforeMs: number;
+  /** The resume: the fault stands again (or still) from here. */
+  resumedAtMs: number;
 }
 
 const ACTIONS: ReadonlySet<JournalRecord['type']> = new Set(['step-start', 'step-skip', 'note', 'confirmation']);
@@ -68,6 +79,9 @@ export class GameDay implements RecoveryDriver {
   private readonly listeners = new Set<() => void>();
   private faultAtMs: number | null = null;
   private cachedView: GameDayView | undefined;
+  private resumedGap: GameDayGap | undefined;
+  private journalTta: number | null = null;
+  private journalAlertT: number | null = null;
   private firstActionAtMs: number | null = null;
 
   constructor(options: GameDayOptions) {
@@ -88,10 +102,18 @@ export class GameDay implements RecoveryDriver {
 
   /** Time to acknowledge: from the alert to the operator's first action (a step run, a skip, a note), ms. */
   get ttaMs(): number | null {
+    if (this.resumedGap) return this.journalTta;
     return this.alert && this.firstActionAtMs !== null ? Math.max(0, this.firstActionAtMs - this.alert.atMs) : null;
   }
 
+  /** For a resumed game day: when pgdrill stopped and when it resumed, on the incident clock. */
+  get gap(): GameDayGap | undefined {
+    return this.resumedGap;
+  }
+
+  /** When the alert fired, drill-clock ms (for a resumed game day: when it fired in the first session, on this drill's clock). */
   get alertAtMs(): number | null {
+    if (this.resumedGap) return this.journalAlertT === null || this.faultAtMs === null ? null : this.faultAtMs - this.resumedGap.resumedAtMs + this.journalAlertT;
     return this.alert?.atMs ?? null;
   }
 
@@ -112,21 +134,41 @@ export class GameDay implements RecoveryDriver {
     this.faultAtMs = ctx.t0Ms;
     // Failures before the fault were the steady state's, not the incident's.
     this.tracker = new LiveServiceTracker(ctx.t0Ms);
-    const journal = JournalWriter.create(this.options.journalPath);
+    const resume = this.options.resume;
+    const journal = resume ? JournalWriter.reopen(resume.read) : JournalWriter.create(this.options.journalPath);
     this.journal = journal;
     const session = new GuideSession({
       runbook: ctx.scenario.runbook,
       target: ctx.lab,
       contexts: ctx.contexts,
       journal,
-      // The incident clock starts at the fault: the journal's times are times since the incident began.
-      clock: new SessionClock(ctx.clock.startedWall + ctx.t0Ms),
+      // The incident clock starts at the (first) fault: the journal's times are times since the incident began.
+      clock: new SessionClock(resume ? Date.parse(resume.state.startedAt) : ctx.clock.startedWall + ctx.t0Ms),
       missing: [],
       allowDestructive: false,
       identity: { operator: this.options.operator, host: os.hostname(), pid: process.pid, mode: 'interactive' },
     });
-    session.start();
-    session.gameDayEvent({ type: 'gameday', event: 'fault', detail: `${ctx.scenario.id}: ${ctx.faultDetail ?? 'fault injected'}`, data: { t0Ms: ctx.t0Ms } });
+    if (resume) {
+      session.resume(resume.state, resume.read.truncatedTail);
+      this.resumedGap = { lastBeforeMs: resume.state.lastT, resumedAtMs: session.now() };
+      session.gameDayEvent({
+        type: 'gameday',
+        event: 'load-interrupted',
+        detail: `pgdrill stopped after +${formatClock(resume.state.lastT)} and resumed at +${formatClock(session.now())}: the load and its measurements in between are lost; the fault stands again (${ctx.faultDetail ?? 'injected again'})`,
+        data: { ...this.resumedGap, t0Ms: ctx.t0Ms },
+      });
+      const records = resume.read.records;
+      const alerted = records.find((r) => r.type === 'gameday' && r.event === 'alert');
+      const acted = alerted ? records.find((r) => r.t >= alerted.t && ACTIONS.has(r.type)) : undefined;
+      this.journalTta = alerted && acted ? acted.t - alerted.t : null;
+      this.journalAlertT = alerted ? alerted.t : null;
+      // The operator was paged in the first session: the runbook is in their hands at once.
+      this.alert = { atMs: ctx.clock.now(), reasons: [alerted && alerted.type === 'gameday' ? `resumed; the alert fired at +${formatClock(alerted.t)}: ${alerted.detail}` : 'resumed: the runbook is handed over at once'] };
+      this.phase = 'alerted';
+    } else {
+      session.start();
+      session.gameDayEvent({ type: 'gameday', event: 'fault', detail: `${ctx.scenario.id}: ${ctx.faultDetail ?? 'fault injected'}`, data: { t0Ms: ctx.t0Ms } });
+    }
     this.session = session;
     const unsubscribe = session.subscribe((_state, record) => {
       if (this.alert && this.firstActionAtMs === null && ACTIONS.has(record.type)) this.firstActionAtMs = ctx.clock.now();

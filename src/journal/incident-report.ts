@@ -173,6 +173,7 @@ function gameDaySection(records: readonly JournalRecord[]): string[] {
     '',
   ];
   if (r.reasons.length) out.push(...r.reasons.map((reason) => `- ${reason}`), '');
+  if (r.notes.length) out.push(...r.notes.map((note) => `- Note: ${note}`), '');
   out.push('| step | status | by | duration |', '|---|---|---|---|', ...r.steps.map((s) => `| \`${s.id}\` | ${s.status} | ${s.by ?? 'pgdrill'} | ${formatDuration(s.durationMs)} |`), '');
   if (data.chart) {
     out.push('### The service during the game day', '', 'Answers and failures per second, p50/p99 latency; the fault, each step and the recovery marked (time since the load started).', '');

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -110,6 +111,47 @@ describe.runIf(tmuxAvailable())('pgdrill gameday in a terminal (the real binary 
     const rec = records(journal);
     expect(rec.some((r) => r.type === 'session-end' && r.outcome === 'interrupted')).toBe(true);
     expect(rec.some((r) => r.type === 'gameday' && r.event === 'result' && /SIGHUP/.test(r.detail))).toBe(true);
+  });
+
+  it('kill -9 mid-game-day, then --resume: the runbook goes on where it was, and the report shows the gap and the verdict', async () => {
+    const dir = tempDir('gameday-kill');
+    const journal = path.join(dir, 'gameday.jsonl');
+    const json = path.join(dir, 'result.json');
+    const first = gameday(dir, '--journal', journal);
+    await first.waitFor(/ALERT failed requests/, 60_000);
+    first.keys('Enter');
+    await first.waitFor(/done\s+1\. check-server/);
+    const pid = Number(execFileSync('pgrep', ['-f', `gameday connection-loss .*${journal}`], { encoding: 'utf8' }).trim().split('\n')[0]);
+    process.kill(pid, 'SIGKILL');
+    expect(await first.exitStatus(20_000)).toBe(137);
+    const killedAt = records(journal).at(-1)!.t;
+
+    const second = gameday(dir, '--resume', journal, '--json', json);
+    // The operator was paged already: the runbook is back at once, at the step after the one done.
+    await second.waitFor(/Step 2 of 4: Count connections/, 60_000);
+    expect(second.screen()).toMatch(/done\s+1\. check-server/);
+    second.keys('Enter');
+    await second.waitFor(/done\s+2\. count-connections/);
+    second.keys('Enter');
+    await second.waitFor(/done\s+3\. restore-connectivity/);
+    second.keys('Enter');
+    await second.waitFor(/done\s+4\. verify-service/, 60_000);
+    second.keys('Enter');
+    expect(await second.exitStatus(90_000)).toBe(0);
+
+    const result = JSON.parse(readFileSync(json, 'utf8')) as DrillResult;
+    const rec = records(journal);
+    const gap = rec.find((r) => r.type === 'gameday' && r.event === 'load-interrupted')!;
+    expect(gap.t).toBeGreaterThan(killedAt);
+    // The RTO counts from the first fault, the interruption included.
+    expect(result.rtoMs!).toBeGreaterThan(gap.t);
+    expect(result.notes.join(' ')).toMatch(/the load was interrupted, nothing was measured in between/);
+    const report = await runCli(['report', journal]);
+    expect(report.stdout).toMatch(/\*\*Load interrupted\*\*: pgdrill stopped after \+\d\d:\d\d:\d\d and resumed/);
+    expect(report.stdout).toMatch(/## Game day: connection-loss, PASSED/);
+    expect(report.stdout).toMatch(/Note: pgdrill stopped after/);
+    const left = (await processesMatching(dir)).filter((line) => !/\btmux\b/.test(line));
+    expect(left, left.join('\n')).toEqual([]);
   });
 
   it('--surprise injects the fault inside its window', async () => {
