@@ -2,6 +2,7 @@ import tableCorruptionRunbook from '../runbooks/table-corruption.ts';
 import { backupLab } from '../src/backup/lab-backups.ts';
 import { defineScenario } from '../src/core/scenario.ts';
 import { corruptPage } from '../src/faults/corrupt-page.ts';
+import { growLedgerTable } from '../src/faults/grow-ledger-table.ts';
 
 /**
  * The seed's "Single table corrupted", as on-disk corruption: a heap page
@@ -26,12 +27,13 @@ export default defineScenario({
   warmupMs: 3000,
   observeMs: 4000,
   needs: ['wal-archive'],
-  // The setup grows payments with rows of its own shape; rows of a configured table cannot be made up.
-  notFor: (system) =>
-    system.kind === 'sample'
-      ? undefined
-      : `its setup grows the sample's payments table with payments rows past a quarter of shared_buffers (so the damaged page is read from disk), and pgdrill cannot make up rows for ${system.database}.${system.ledger.table}; it is not yet adapted to a configured system`,
   async setup(ctx) {
+    if (ctx.system.kind !== 'sample') {
+      await growLedgerTable(ctx);
+      const { manifest } = await backupLab(ctx.lab, { databases: [], onProgress: (l) => ctx.log(`backup: ${l}`) });
+      ctx.log(`base backup ${manifest.id} taken (WAL from ${manifest.base?.startLsn}).`);
+      return;
+    }
     // A year of settled payments: the table must outgrow a quarter of shared_buffers for the fault
     // to place a page outside the cache (see corruptPage). Added once per lab.
     const grow = `INSERT INTO payments (id, user_id, amount, currency, status, description, created_at, updated_at)

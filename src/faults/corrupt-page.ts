@@ -5,7 +5,7 @@ import pg from 'pg';
 import { removeScratchClusters } from '../restore/pitr.ts';
 import { findDamagedBlocks } from '../restore/page-repair.ts';
 import type { Fault } from './fault.ts';
-import { tableIdentifier } from '../util/sql-names.ts';
+import { faultTable } from './fault-table.ts';
 
 const BLOCK_SIZE = 8192;
 
@@ -32,16 +32,14 @@ const BLOCK_SIZE = 8192;
  * so the lab stays usable.
  */
 export function corruptPage(options: { database?: string; table?: string; readIds?: number } = {}): Fault {
-  const database = options.database ?? 'payments_db';
-  const table = options.table ?? 'payments';
   const readIds = options.readIds ?? 200;
-  const sqlTable = tableIdentifier(table);
   return {
     name: 'corrupt-page',
     persistsInLab: true,
-    description: `bytes of the heap pages holding the ${readIds} smallest ids of ${database}.${table} are overwritten on disk (checksums on)`,
+    description: `bytes of the heap pages holding the ${readIds} smallest ids of ${options.table ?? 'the ledger table (payments in the sample)'} are overwritten on disk (checksums on)`,
     async inject(ctx) {
       const lab = ctx.lab;
+      const { database, table, qualified: sqlTable, name } = faultTable(ctx, options);
       const client = new pg.Client({ connectionString: lab.adminUrl(database), connectionTimeoutMillis: 5000 });
       client.on('error', () => {});
       await client.connect();
@@ -86,12 +84,13 @@ export function corruptPage(options: { database?: string; table?: string; readId
       } finally {
         await probe.end().catch(() => {});
       }
-      return { detail: `512 bytes of each of blocks 0–${blocks - 1} of ${database}.${table} (${path.relative(lab.paths.dataDir, file)}) overwritten on disk; ${seen}` };
+      return { detail: `512 bytes of each of blocks 0–${blocks - 1} of ${name} (${path.relative(lab.paths.dataDir, file)}) overwritten on disk; ${seen}` };
     },
     async revert(ctx) {
       await removeScratchClusters(ctx.lab);
       if (!(await ctx.lab.isRunning())) return;
-      const { blocks } = await findDamagedBlocks(ctx.lab, database, 'public', table);
+      const { database, schema, table, qualified: sqlTable } = faultTable(ctx, options);
+      const { blocks } = await findDamagedBlocks(ctx.lab, database, schema, table);
       if (blocks.length > 0) {
         ctx.log(`${table} still has ${blocks.length} damaged block(s): zeroing them (their rows are lost from the lab) so the lab stays usable.`);
         const repair = new pg.Client({ connectionString: ctx.lab.adminUrl(database), connectionTimeoutMillis: 5000 });

@@ -1,14 +1,7 @@
-import pg from 'pg';
 import { removeScratchClusters } from '../restore/pitr.ts';
-import type { Fault, FaultContext } from './fault.ts';
+import type { Fault } from './fault.ts';
+import { faultTable } from './fault-table.ts';
 
-/** The table a table fault acts on: the one given, else the system under drill's ledger table (the sample's payments). */
-export function faultTable(ctx: FaultContext, options: { database?: string; table?: string }): { database: string; name: string; qualified: string } {
-  const database = options.database ?? ctx.system.database;
-  const schema = options.table ? 'public' : ctx.system.ledger.schema;
-  const table = options.table ?? ctx.system.ledger.table;
-  return { database, name: schema === 'public' ? `${database}.${table}` : `${database}.${schema}.${table}`, qualified: `${pg.escapeIdentifier(schema)}.${pg.escapeIdentifier(table)}` };
-}
 
 /**
  * Someone runs `DELETE FROM <table>` without a WHERE clause, as superuser,
