@@ -2,7 +2,7 @@ import tableCorruptionRunbook from '../runbooks/table-corruption.ts';
 import { backupLab } from '../src/backup/lab-backups.ts';
 import { defineScenario } from '../src/core/scenario.ts';
 import { corruptPage } from '../src/faults/corrupt-page.ts';
-import { growLedgerTable } from '../src/faults/grow-ledger-table.ts';
+import { growLedgerTable } from '../src/system/grow-ledger-table.ts';
 
 /**
  * The seed's "Single table corrupted", as on-disk corruption: a heap page

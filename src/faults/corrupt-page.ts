@@ -5,7 +5,7 @@ import pg from 'pg';
 import { removeScratchClusters } from '../restore/pitr.ts';
 import { findDamagedBlocks } from '../restore/page-repair.ts';
 import type { Fault } from './fault.ts';
-import { faultTable } from './fault-table.ts';
+import { faultTable } from '../system/fault-table.ts';
 
 const BLOCK_SIZE = 8192;
 

@@ -1,6 +1,6 @@
 import { removeScratchClusters } from '../restore/pitr.ts';
 import type { Fault } from './fault.ts';
-import { faultTable } from './fault-table.ts';
+import { faultTable } from '../system/fault-table.ts';
 
 
 /**

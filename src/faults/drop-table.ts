@@ -1,5 +1,5 @@
 import { removeScratchClusters } from '../restore/pitr.ts';
-import { faultTable } from './fault-table.ts';
+import { faultTable } from '../system/fault-table.ts';
 import type { Fault } from './fault.ts';
 
 /**

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { FaultContext } from './fault.ts';
+import type { FaultContext } from '../faults/fault.ts';
 
 /** A table a fault acts on: its database, schema and name, how messages name it, and its SQL identifier. */
 export interface FaultTable {

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { UserError } from '../core/errors.ts';
-import type { FaultContext } from './fault.ts';
+import type { FaultContext } from '../faults/fault.ts';
 
 /**
  * Grows a configured system's ledger table past a quarter of
