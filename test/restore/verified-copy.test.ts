@@ -4,6 +4,7 @@ import { backupLab, labScratchRoot } from '../../src/backup/lab-backups.ts';
 import { UserError } from '../../src/core/errors.ts';
 import type { FaultContext } from '../../src/faults/fault.ts';
 import { corruptPage } from '../../src/faults/corrupt-page.ts';
+import { SAMPLE_SYSTEM } from '../../src/system/system.ts';
 import { blocksCondition, findDamagedBlocks, repairDamagedBlocks } from '../../src/restore/page-repair.ts';
 import { archiveCurrentWal, copyTableBack, restoreSideCluster, type SideCluster } from '../../src/restore/pitr.ts';
 import { fingerprintSql } from '../../src/restore/verified-copy.ts';
@@ -98,7 +99,7 @@ describe('copy-back and page repair never commit rows they did not verify (real 
   it('page repair: rolled back when the sender dies; the damaged table keeps its file and its readable rows, then is repaired whole', async () => {
     await side.cluster.destroy();
     // Blocks holding the 100,000 smallest ids go bad on disk; a side cluster restored to just now has them intact.
-    await corruptPage({ table: 'copy_probe', readIds: 100_000 }).inject({ lab: env.lab, log: () => {} } as unknown as FaultContext);
+    await corruptPage({ database: DB, table: 'copy_probe', readIds: 100_000 }).inject({ lab: env.lab, system: SAMPLE_SYSTEM, log: () => {} } as unknown as FaultContext);
     await archiveCurrentWal(env.lab);
     side = await restoreSideCluster(env.lab, { kind: 'end' }, { name: 'verified-copy-repair' });
     const damaged = (await findDamagedBlocks(env.lab, DB, 'public', 'copy_probe')).blocks.map((b) => b.block);
