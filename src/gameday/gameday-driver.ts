@@ -170,24 +170,24 @@ export class GameDay implements RecoveryDriver {
       session.gameDayEvent({ type: 'gameday', event: 'fault', detail: `${ctx.scenario.id}: ${ctx.faultDetail ?? 'fault injected'}`, data: { t0Ms: ctx.t0Ms } });
     }
     this.session = session;
-    const unsubscribe = session.subscribe((_state, record) => {
+    // One listener for the whole session: acknowledgement, chart marks, the screen, and the end of the runbook.
+    let over!: () => void;
+    const ended = new Promise<void>((resolve) => { over = resolve; });
+    const unsubscribe = session.subscribe((state, record) => {
       if (this.alert && this.firstActionAtMs === null && ACTIONS.has(record.type)) this.firstActionAtMs = ctx.clock.now();
       if (record.type === 'step-start') ctx.mark('step-start', record.stepId);
       if (record.type === 'step-end') ctx.mark('step-end', `${record.stepId}: ${record.status}`);
       this.notify();
+      if (state.finished || state.ended) over();
     });
+    const onAbort = () => void session.end('interrupted', 'pgdrill received a signal').finally(over);
     try {
-      await new Promise<void>((resolve) => {
-        const check = () => {
-          if (session.state.finished || session.state.ended) resolve();
-        };
-        session.subscribe(() => check());
-        const onAbort = () => void session.end('interrupted', 'pgdrill received a signal').finally(resolve);
-        if (ctx.signal.aborted) onAbort();
-        else ctx.signal.addEventListener('abort', onAbort, { once: true });
-        check();
-      });
+      if (ctx.signal.aborted) onAbort();
+      else ctx.signal.addEventListener('abort', onAbort, { once: true });
+      if (session.state.finished || session.state.ended) over();
+      await ended;
     } finally {
+      ctx.signal.removeEventListener('abort', onAbort);
       unsubscribe();
       this.phase = 'over';
       this.notify();
