@@ -1,11 +1,34 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Files whose assertions hold a measurement to a tolerance (an outage measured
+ * within 250 ms, a latency toxic within its jitter, a step cancelled within a
+ * deadline). They run one at a time, with the machine to themselves, so a
+ * neighbour's CPU never decides whether they pass.
+ */
+const measuredAgainstTheClock = [
+  'test/cli/bad-input.test.ts',
+  'test/cli/gameday-tty.test.ts',
+  'test/cli/guide-plain.test.ts',
+  'test/cli/guide-tty.test.ts',
+  'test/cli/interrupt-cli.test.ts',
+  'test/engine/drill.test.ts',
+  'test/engine/loss-calibration.test.ts',
+  'test/engine/runbook-runner.test.ts',
+  'test/engine/step-cancel.test.ts',
+  'test/guide/session.test.ts',
+  'test/load/load-generator.test.ts',
+  'test/scenarios/database-lost.test.ts',
+  'test/scenarios/service-scenarios.test.ts',
+  'test/service/payments-service.test.ts',
+  'test/system/user-service.test.ts',
+  'test/toxiproxy/**/*.test.ts',
+  'test/ui/guide-app.test.ts',
+  'test/util/work-scope.test.ts',
+];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    // Integration tests start real PostgreSQL clusters, proxies and load; on
-    // 2 cores they run one file at a time so timing assertions stay honest.
-    fileParallelism: false,
     testTimeout: 120_000,
     hookTimeout: 120_000,
     teardownTimeout: 60_000,
@@ -14,5 +37,31 @@ export default defineConfig({
     // Ink renders only its last frame when CI is set; the UI tests drive a live UI, as a person at a terminal sees it.
     env: { CI: 'false', CONTINUOUS_INTEGRATION: 'false' },
     globalSetup: ['test/helpers/global-setup.ts'],
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'timed',
+          include: measuredAgainstTheClock,
+          fileParallelism: false,
+          maxWorkers: 1,
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        // Every other file starts its own clusters, ports and temp dirs (named
+        // by the run), so two run side by side: they wait on PostgreSQL and
+        // HTTP far more than they use a core.
+        extends: true,
+        test: {
+          name: 'paired',
+          include: ['test/**/*.test.ts'],
+          exclude: measuredAgainstTheClock,
+          fileParallelism: true,
+          maxWorkers: 2,
+          sequence: { groupOrder: 1 },
+        },
+      },
+    ],
   },
 });
