@@ -10,17 +10,28 @@ const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 5, c
 pool.on('error', () => {});
 
 let queue = new Map(); // id → amount, accepted but not written yet
+const writing = new Set(); // batches whose INSERT is under way: still readable from memory
 
 async function flush() {
   if (queue.size === 0) return;
   const batch = queue;
   queue = new Map();
+  writing.add(batch);
   const ids = [...batch.keys()];
   try {
     await pool.query('INSERT INTO orders (id, amount) SELECT * FROM unnest($1::uuid[], $2::numeric[]) ON CONFLICT DO NOTHING', [ids, [...batch.values()]]);
   } catch (error) {
     console.error(`dropped a batch of ${ids.length} orders: ${error.message}`);
+  } finally {
+    writing.delete(batch);
   }
+}
+
+/** The amount of an order accepted but not yet written, if it is one. */
+function inMemory(id) {
+  if (queue.has(id)) return queue.get(id);
+  for (const batch of writing) if (batch.has(id)) return batch.get(id);
+  return undefined;
 }
 const timer = setInterval(() => void flush(), 200);
 
@@ -44,7 +55,8 @@ async function route(req, res) {
   }
   const match = req.method === 'GET' ? /^\/orders\/([0-9a-f-]{36})$/.exec(req.url) : null;
   if (match) {
-    if (queue.has(match[1])) return send(res, 200, { id: match[1], amount: queue.get(match[1]) });
+    const pending = inMemory(match[1]);
+    if (pending !== undefined) return send(res, 200, { id: match[1], amount: pending });
     const { rows } = await pool.query('SELECT id, amount FROM orders WHERE id = $1', [match[1]]);
     return rows.length ? send(res, 200, rows[0]) : send(res, 404, { error: 'no such order' });
   }

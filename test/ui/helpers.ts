@@ -9,7 +9,7 @@ export async function inputReady(r: Rendered): Promise<void> {
 }
 
 /** The last frame, once it matches. */
-export async function frameMatching(r: Rendered, pattern: RegExp | string, timeout = 5000): Promise<string> {
+export async function frameMatching(r: Rendered, pattern: RegExp | string, timeout = 15_000): Promise<string> {
   await expect.poll(() => r.lastFrame() ?? '', { timeout, interval: 10 }).toMatch(typeof pattern === 'string' ? new RegExp(pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : pattern);
   return r.lastFrame() ?? '';
 }
