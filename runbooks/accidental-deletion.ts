@@ -1,10 +1,10 @@
 import { defineRunbook, type StepContext } from '../src/core/runbook.ts';
-import { archiveCurrentWal, copyTableBack, describeTarget, locateBadTransaction, restoreSideCluster, type LocatedBadTransaction } from '../src/restore/pitr.ts';
+import { copyTableBack, describeTarget, locateBadTransaction, restoreSideCluster, type LocatedBadTransaction } from '../src/restore/pitr.ts';
 import { requireLab } from '../src/restore/guard.ts';
 import { verifyServiceStep } from '../src/steps/common-steps.ts';
 import type { ScratchClusterRecord } from '../src/lab/scratch-cluster.ts';
 import { runbookState } from '../src/steps/runbook-state.ts';
-import { discardSideCluster, rememberedSideCluster, removeSideClusterStep } from '../src/steps/side-cluster-steps.ts';
+import { archiveWalStep, discardSideCluster, rememberedSideCluster, removeSideClusterStep } from '../src/steps/side-cluster-steps.ts';
 import { SAMPLE_SYSTEM } from '../src/system/system.ts';
 import pg from 'pg';
 
@@ -32,19 +32,7 @@ export default defineRunbook({
   summary:
     "Use when a table's rows are gone (a DELETE without WHERE) or the table itself was dropped, and the rest of the database is fine. Do not restore the whole database over the live one: that would lose every write since. Recover the table as it was just before the bad transaction in a side cluster, and copy it back.",
   steps: [
-    {
-      id: 'archive-wal',
-      title: 'Close and archive the current WAL segment',
-      why: 'Point-in-time recovery replays WAL from the archive; the bad transaction is probably still in the segment being written (archive_timeout is 60 s). Switching segments makes the archiver copy it now.',
-      expect: 'A segment name, and that segment present in the WAL archive.',
-      command: { kind: 'action', text: 'SELECT pg_walfile_name(pg_switch_wal()), then wait until that segment is in the WAL archive (pg_stat_archiver.last_archived_wal)' },
-      timeoutMs: 45_000,
-      async run(ctx) {
-        const lab = requireLab(ctx, 'archive WAL');
-        state.reset(ctx);
-        ctx.output(`archived ${await archiveCurrentWal(lab)}`);
-      },
-    },
+    archiveWalStep('Point-in-time recovery replays WAL from the archive; the bad transaction is probably still in the segment being written (archive_timeout is 60 s). Switching segments makes the archiver copy it now.', (ctx) => state.reset(ctx)),
     {
       id: 'find-bad-transaction',
       title: 'Find the bad transaction in the archived WAL',

@@ -5,6 +5,7 @@ import type { Lab } from '../lab/lab.ts';
 import { ScratchCluster, type ScratchClusterRecord } from '../lab/scratch-cluster.ts';
 import { resolveServerUser } from '../lab/server-user.ts';
 import { requireLab } from '../restore/guard.ts';
+import { archiveCurrentWal } from '../restore/pitr.ts';
 import type { RunbookState } from './runbook-state.ts';
 
 /**
@@ -45,6 +46,28 @@ export function removeSideClusterStep(state: RunbookState<{ side: ScratchCluster
       await discardSideCluster(ctx, lab, side);
       ctx.output('side cluster removed');
       state.reset(ctx);
+    },
+  };
+}
+
+/**
+ * The first step of a point-in-time recovery from the lab's archive: close
+ * the current WAL segment and wait until it is archived. `why` says what the
+ * recovery needs from it; `before` runs first (a runbook resets its session
+ * state there: a new recovery starts).
+ */
+export function archiveWalStep(why: string, before?: (ctx: StepContext) => void): RunbookStep {
+  return {
+    id: 'archive-wal',
+    title: 'Close and archive the current WAL segment',
+    why,
+    expect: 'A segment name, and that segment present in the WAL archive.',
+    command: { kind: 'action', text: 'SELECT pg_walfile_name(pg_switch_wal()), then wait until that segment is in the WAL archive (pg_stat_archiver.last_archived_wal)' },
+    timeoutMs: 45_000,
+    async run(ctx) {
+      const lab = requireLab(ctx, 'archive WAL');
+      before?.(ctx);
+      ctx.output(`archived ${await archiveCurrentWal(lab)}`);
     },
   };
 }
