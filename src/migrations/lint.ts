@@ -28,11 +28,12 @@ export interface LintReport {
 }
 
 /** A statement no rule knows: the lock of ALTER TABLE forms not listed (ACCESS EXCLUSIVE unless the docs say otherwise), or none. */
-function fallback(kind: string, table: string | undefined): Judgement {
+function fallback(kind: string, table: string | undefined, node: { name?: string }): Judgement {
   if (kind.startsWith('AT_')) {
     return { rule: 'alter-table', action: kind.slice(3).replace(/([a-z])([A-Z])/g, '$1 $2').toUpperCase(), table, lock: 'ACCESS EXCLUSIVE', lockHeld: 'brief', rewrites: 'no', losesData: false, dangerous: false, why: 'A catalog change: ALTER TABLE takes ACCESS EXCLUSIVE unless the documentation says otherwise, held briefly.' };
   }
   const created = kind === 'CreateStmt' || kind === 'CreateTableAsStmt' || kind === 'ViewStmt';
+  if (kind === 'VariableSetStmt') return { rule: 'other', action: `SET ${node.name ?? ''}`.trim(), table, lock: null, lockHeld: 'none', rewrites: 'no', losesData: false, dangerous: false, why: 'A session setting.' };
   const action = { CreateStmt: 'CREATE TABLE', CreateTableAsStmt: 'CREATE TABLE AS', ViewStmt: 'CREATE VIEW' }[kind] ?? kind.replace(/Stmt$/, '').replace(/([a-z])([A-Z])/g, '$1 $2').toUpperCase();
   return { rule: 'other', action, table, lock: null, lockHeld: 'none', rewrites: 'no', losesData: false, dangerous: false, why: created ? 'Creates a new object: no lock on the tables the service uses (a REFERENCES clause takes SHARE ROW EXCLUSIVE on the referenced table, briefly).' : 'No table rewrite or data loss known for this statement.' };
 }
@@ -61,7 +62,7 @@ export function lintStatements(statements: MigrationStatement[]): LintedStatemen
     const [type, body] = Object.entries(statement.node)[0] ?? ['unknown', {}];
     const judgements = actions(statement).map(({ kind, node, table }) => {
       const ctx: RuleContext = { kind, table, createdHere: (t) => t !== undefined && created.has(t) };
-      const judged = ruleFor(kind)?.judge(node, ctx) ?? fallback(kind, table);
+      const judged = ruleFor(kind)?.judge(node, ctx) ?? fallback(kind, table, node);
       if (judged.dangerous && ctx.createdHere(judged.table ?? table)) {
         return { ...judged, dangerous: false, losesData: false, why: `${judged.why} Here the table is created earlier in this migration: it has no rows and no code uses it yet.` };
       }
