@@ -1,10 +1,10 @@
 import { defineRunbook, type StepContext } from '../src/core/runbook.ts';
-import { copyTableBack, describeTarget, locateBadTransaction, restoreSideCluster, type LocatedBadTransaction } from '../src/restore/pitr.ts';
+import { copyTableBack, locateBadTransaction, type LocatedBadTransaction } from '../src/restore/pitr.ts';
 import { requireLab } from '../src/restore/guard.ts';
 import { verifyServiceStep } from '../src/steps/common-steps.ts';
 import type { ScratchClusterRecord } from '../src/lab/scratch-cluster.ts';
 import { runbookState } from '../src/steps/runbook-state.ts';
-import { archiveWalStep, discardSideCluster, rememberedSideCluster, removeSideClusterStep } from '../src/steps/side-cluster-steps.ts';
+import { archiveWalStep, rememberedSideCluster, removeSideClusterStep, restoreSideClusterBefore } from '../src/steps/side-cluster-steps.ts';
 import { SAMPLE_SYSTEM } from '../src/system/system.ts';
 import pg from 'pg';
 
@@ -63,12 +63,8 @@ export default defineRunbook({
         const lab = requireLab(ctx, 'restore a side cluster');
         const s = state.of(ctx);
         if (!s.found) throw new Error('no bad transaction was found (step find-bad-transaction)');
-        const target = { kind: 'xid' as const, xid: s.found.xid, inclusive: false };
-        await discardSideCluster(ctx, lab, s.side); // a step run again replaces the side cluster it made before
-        const { cluster } = await restoreSideCluster(lab, target, { targetLsn: s.found.commitLsn, log: (l) => ctx.output(l) });
+        const cluster = await restoreSideClusterBefore(ctx, lab, s.side, s.found.xid, s.found.commitLsn);
         state.set(ctx, 'side', cluster.describe());
-        const r = cluster.report!;
-        ctx.output(`side cluster on port ${cluster.port}: ${describeTarget(target)}; ${r.stopLine ?? ''}; restore took ${(r.totalMs / 1000).toFixed(1)} s`);
         const t = tableOf(ctx);
         const [row] = await cluster.query(t.database, `SELECT count(*)::bigint AS n FROM ${t.qualified}`);
         state.set(ctx, 'sideRows', Number(row?.n));

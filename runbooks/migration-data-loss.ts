@@ -2,11 +2,10 @@ import pg from 'pg';
 import { defineRunbook, type StepContext } from '../src/core/runbook.ts';
 import type { ScratchClusterRecord } from '../src/lab/scratch-cluster.ts';
 import { requireLab } from '../src/restore/guard.ts';
-import { describeTarget, restoreSideCluster } from '../src/restore/pitr.ts';
 import { columnDefinition, findDroppedColumn, restoreColumn, type ColumnDefinition, type DroppedColumn } from '../src/restore/restore-column.ts';
 import { verifyServiceStep } from '../src/steps/common-steps.ts';
 import { runbookState } from '../src/steps/runbook-state.ts';
-import { archiveWalStep, discardSideCluster, rememberedSideCluster, removeSideClusterStep } from '../src/steps/side-cluster-steps.ts';
+import { archiveWalStep, rememberedSideCluster, removeSideClusterStep, restoreSideClusterBefore } from '../src/steps/side-cluster-steps.ts';
 import { SAMPLE_SYSTEM } from '../src/system/system.ts';
 
 /** The table the migration damaged (the system's ledger table: payments in the sample), its key and the service role. */
@@ -89,11 +88,8 @@ export default defineRunbook({
         const lab = requireLab(ctx, 'restore a side cluster');
         const s = state.of(ctx);
         if (!s.dropped) throw new Error("the migration's transaction was not found (step find-migration)");
-        const target = { kind: 'xid' as const, xid: s.dropped.xid, inclusive: false };
-        await discardSideCluster(ctx, lab, s.side);
-        const { cluster } = await restoreSideCluster(lab, target, { log: (l) => ctx.output(l) });
+        const cluster = await restoreSideClusterBefore(ctx, lab, s.side, s.dropped.xid);
         state.set(ctx, 'side', cluster.describe());
-        ctx.output(`side cluster on port ${cluster.port}: ${describeTarget(target)}; ${cluster.report?.stopLine ?? ''}`);
         const column = await columnDefinition(cluster, tableOf(ctx), s.dropped.attnum);
         state.set(ctx, 'column', column);
         ctx.output(`the dropped column: ${column.name} ${column.type}${column.notNull ? ' NOT NULL' : ''}${column.default ? ` DEFAULT ${column.default}` : ''}`);

@@ -5,7 +5,7 @@ import type { Lab } from '../lab/lab.ts';
 import { ScratchCluster, type ScratchClusterRecord } from '../lab/scratch-cluster.ts';
 import { resolveServerUser } from '../lab/server-user.ts';
 import { requireLab } from '../restore/guard.ts';
-import { archiveCurrentWal } from '../restore/pitr.ts';
+import { archiveCurrentWal, describeTarget, restoreSideCluster } from '../restore/pitr.ts';
 import type { RunbookState } from './runbook-state.ts';
 
 /**
@@ -70,4 +70,20 @@ export function archiveWalStep(why: string, before?: (ctx: StepContext) => void)
       ctx.output(`archived ${await archiveCurrentWal(lab)}`);
     },
   };
+}
+
+/**
+ * Restores a side cluster to just before transaction `xid` (the one that
+ * did the damage), replacing the side cluster `previous` records when a
+ * step runs again, and says where recovery stopped. `targetLsn` (the
+ * transaction's commit LSN, when known) picks the base backup that ended
+ * before it; without it, the newest.
+ */
+export async function restoreSideClusterBefore(ctx: StepContext, lab: Lab, previous: ScratchClusterRecord | undefined, xid: string, targetLsn?: string): Promise<ScratchCluster> {
+  const target = { kind: 'xid' as const, xid, inclusive: false };
+  await discardSideCluster(ctx, lab, previous);
+  const { cluster } = await restoreSideCluster(lab, target, { targetLsn, log: (l) => ctx.output(l) });
+  const r = cluster.report;
+  ctx.output(`side cluster on port ${cluster.port}: ${describeTarget(target)}; ${r?.stopLine ?? ''}; restore took ${((r?.totalMs ?? 0) / 1000).toFixed(1)} s`);
+  return cluster;
 }

@@ -16,7 +16,7 @@ describe('migration-data-loss drill (DROP COLUMN under load, column restored by 
   });
 
   it('puts the dropped column back with every value it held, losing no acknowledged write', async () => {
-    const { result } = await runDrill(migrationDataLoss, { labDir: env.labDir, holdMs: 1000, observeMs: 3000 });
+    const { result } = await runDrill(migrationDataLoss, { labDir: env.labDir, holdMs: 1000, observeMs: 6000 });
     console.log(`migration-data-loss: RTO ${result.rtoMs} ms, lost ${result.lostWrites}/${result.ackedWrites}, failed ${result.failedRequests}/${result.requests}, evidence ${result.fault.evidence}; steps ${result.steps.map((s) => `${s.id}=${s.durationMs.toFixed(0)}`).join(' ')}`);
     expect(result.status, result.reasons.join('; ')).toBe('passed');
     const held = Number(/dropped payments_db\.payments\.currency \((\d+) rows held a value\)/.exec(result.fault.evidence ?? '')?.[1]);

@@ -15,7 +15,7 @@ describe('migration-lock drill (a real migration holding ACCESS EXCLUSIVE under 
 
   it('cancels the migration, which rolls back completely, and loses no acknowledged write', async () => {
     const [before] = await env.lab.query('payments_db', "SELECT pg_relation_filenode('payments')::int AS filenode, (SELECT count(*)::int FROM payments) AS n");
-    const { result } = await runDrill(migrationLock, { labDir: env.labDir, holdMs: 2000, observeMs: 3000 });
+    const { result } = await runDrill(migrationLock, { labDir: env.labDir, holdMs: 2000, observeMs: 5000 });
     console.log(`migration-lock: RTO ${result.rtoMs} ms, lost ${result.lostWrites}/${result.ackedWrites}, failed ${result.failedRequests}/${result.requests}, evidence ${result.fault.evidence}; steps ${result.steps.map((s) => `${s.id}=${s.durationMs.toFixed(0)}`).join(' ')}`);
     expect(result.status, result.reasons.join('; ')).toBe('passed');
     expect(result.fault.evidence).toMatch(new RegExp(`${MIGRATION_APPLICATION}\\) holds ACCESS EXCLUSIVE on payments: BEGIN; ALTER TABLE`));
