@@ -58,7 +58,7 @@ export function lockBlocker(options: { database?: string; table?: string; held?:
       client.query(held.sql(t.qualified)).catch((error: unknown) => { failed = error; });
       for (let i = 0; i < 300; i++) {
         const [row] = await ctx.lab.query(t.database, "SELECT 1 FROM pg_locks WHERE pid = $1 AND locktype = 'relation' AND relation = $2::regclass AND mode = 'AccessExclusiveLock' AND granted", [pid, t.qualified]);
-        if (row) return { detail: `backend ${pid} (${held.applicationName}) holds ACCESS EXCLUSIVE on ${t.table}: ${held.sql(t.qualified).replace(/\s+/g, ' ').slice(0, 120)}` };
+        if (row) return { detail: `backend ${pid} (${held.applicationName}) holds ACCESS EXCLUSIVE on ${t.table}: ${held.sql(t.qualified).replace(/\s+/g, ' ')}` };
         if (failed) throw new Error(`the ${held.name} statement failed before it took its lock: ${failed instanceof Error ? failed.message : String(failed)}`);
         await sleep(50);
       }
