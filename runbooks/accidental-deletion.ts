@@ -1,10 +1,10 @@
 import { defineRunbook, type StepContext } from '../src/core/runbook.ts';
-import { archiveCurrentWal, copyTableBack, describeTarget, locateBadTransaction, restoreSideCluster, type LocatedBadTransaction } from '../src/restore/pitr.ts';
+import { copyTableBack, locateBadTransaction, type LocatedBadTransaction } from '../src/restore/pitr.ts';
 import { requireLab } from '../src/restore/guard.ts';
 import { verifyServiceStep } from '../src/steps/common-steps.ts';
 import type { ScratchClusterRecord } from '../src/lab/scratch-cluster.ts';
 import { runbookState } from '../src/steps/runbook-state.ts';
-import { discardSideCluster, rememberedSideCluster, removeSideClusterStep } from '../src/steps/side-cluster-steps.ts';
+import { archiveWalStep, rememberedSideCluster, removeSideClusterStep, restoreSideClusterBefore } from '../src/steps/side-cluster-steps.ts';
 import { SAMPLE_SYSTEM } from '../src/system/system.ts';
 import pg from 'pg';
 
@@ -32,19 +32,7 @@ export default defineRunbook({
   summary:
     "Use when a table's rows are gone (a DELETE without WHERE) or the table itself was dropped, and the rest of the database is fine. Do not restore the whole database over the live one: that would lose every write since. Recover the table as it was just before the bad transaction in a side cluster, and copy it back.",
   steps: [
-    {
-      id: 'archive-wal',
-      title: 'Close and archive the current WAL segment',
-      why: 'Point-in-time recovery replays WAL from the archive; the bad transaction is probably still in the segment being written (archive_timeout is 60 s). Switching segments makes the archiver copy it now.',
-      expect: 'A segment name, and that segment present in the WAL archive.',
-      command: { kind: 'action', text: 'SELECT pg_walfile_name(pg_switch_wal()), then wait until that segment is in the WAL archive (pg_stat_archiver.last_archived_wal)' },
-      timeoutMs: 45_000,
-      async run(ctx) {
-        const lab = requireLab(ctx, 'archive WAL');
-        state.reset(ctx);
-        ctx.output(`archived ${await archiveCurrentWal(lab)}`);
-      },
-    },
+    archiveWalStep('Point-in-time recovery replays WAL from the archive; the bad transaction is probably still in the segment being written (archive_timeout is 60 s). Switching segments makes the archiver copy it now.', (ctx) => state.reset(ctx)),
     {
       id: 'find-bad-transaction',
       title: 'Find the bad transaction in the archived WAL',
@@ -75,12 +63,8 @@ export default defineRunbook({
         const lab = requireLab(ctx, 'restore a side cluster');
         const s = state.of(ctx);
         if (!s.found) throw new Error('no bad transaction was found (step find-bad-transaction)');
-        const target = { kind: 'xid' as const, xid: s.found.xid, inclusive: false };
-        await discardSideCluster(ctx, lab, s.side); // a step run again replaces the side cluster it made before
-        const { cluster } = await restoreSideCluster(lab, target, { targetLsn: s.found.commitLsn, log: (l) => ctx.output(l) });
+        const cluster = await restoreSideClusterBefore(ctx, lab, s.side, s.found.xid, s.found.commitLsn);
         state.set(ctx, 'side', cluster.describe());
-        const r = cluster.report!;
-        ctx.output(`side cluster on port ${cluster.port}: ${describeTarget(target)}; ${r.stopLine ?? ''}; restore took ${(r.totalMs / 1000).toFixed(1)} s`);
         const t = tableOf(ctx);
         const [row] = await cluster.query(t.database, `SELECT count(*)::bigint AS n FROM ${t.qualified}`);
         state.set(ctx, 'sideRows', Number(row?.n));

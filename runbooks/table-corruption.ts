@@ -2,13 +2,13 @@ import pg from 'pg';
 import { defineRunbook, type StepContext } from '../src/core/runbook.ts';
 import { SAMPLE_SYSTEM } from '../src/system/system.ts';
 import { findDamagedBlocks, repairDamagedBlocks, blocksCondition, type DamagedBlock } from '../src/restore/page-repair.ts';
-import { archiveCurrentWal, restoreSideCluster } from '../src/restore/pitr.ts';
+import { restoreSideCluster } from '../src/restore/pitr.ts';
 import { requireLab } from '../src/restore/guard.ts';
 import { verifyServiceStep } from '../src/steps/common-steps.ts';
 import { runCommand } from '../src/util/run-command.ts';
 import type { ScratchClusterRecord } from '../src/lab/scratch-cluster.ts';
 import { runbookState } from '../src/steps/runbook-state.ts';
-import { discardSideCluster, rememberedSideCluster, removeSideClusterStep } from '../src/steps/side-cluster-steps.ts';
+import { archiveWalStep, discardSideCluster, rememberedSideCluster, removeSideClusterStep } from '../src/steps/side-cluster-steps.ts';
 
 /** How the steps name the table where a person reads them (the live one is the system under drill's). */
 const TABLE = 'the ledger table (payments in the sample)';
@@ -82,18 +82,7 @@ export default defineRunbook({
         return { ok: damaged.length > 0, detail: damaged.length ? `${damaged.length} damaged block(s): ${damaged.map((b) => b.block).join(', ')}; block ${first!.block}: ${first!.error}` : `every block of ${damagedTable(ctx).shown} reads: nothing to repair` };
       },
     },
-    {
-      id: 'archive-wal',
-      title: 'Close and archive the current WAL segment',
-      why: 'The side cluster replays the archive to its end; the newest writes are still in the segment being written (archive_timeout is 60 s). Switching segments makes the archiver copy it now.',
-      expect: 'A segment name, and that segment present in the WAL archive.',
-      command: { kind: 'action', text: 'SELECT pg_walfile_name(pg_switch_wal()), then wait until that segment is in the WAL archive (pg_stat_archiver.last_archived_wal)' },
-      timeoutMs: 45_000,
-      async run(ctx) {
-        const lab = requireLab(ctx, 'archive WAL');
-        ctx.output(`archived ${await archiveCurrentWal(lab)}`);
-      },
-    },
+    archiveWalStep('The side cluster replays the archive to its end; the newest writes are still in the segment being written (archive_timeout is 60 s). Switching segments makes the archiver copy it now.'),
     {
       id: 'restore-side-cluster',
       title: 'Restore the lab to just now, into a side cluster',

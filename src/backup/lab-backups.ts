@@ -23,6 +23,16 @@ export function backupLab(lab: Lab, options: BackupOptions = {}): Promise<Backup
 }
 
 /**
+ * The seed's deployment plan, step 1 ("Backup all databases") before a
+ * migration runs: a base backup of the lab, from which a point-in-time
+ * recovery can reach any moment of the deploy. A scenario's `setup`.
+ */
+export async function preDeployBackup(ctx: { lab: Lab; log: (line: string) => void }): Promise<void> {
+  const { manifest } = await backupLab(ctx.lab, { databases: [], onProgress: (l) => ctx.log(`pre-deploy backup: ${l}`) });
+  ctx.log(`Pre-deploy backup ${manifest.id} taken (WAL from ${manifest.base?.startLsn}).`);
+}
+
+/**
  * Verifies a backup of the lab (default the newest) by restoring it into a
  * scratch cluster beside the lab (see `verifyBackup`), in the background:
  * the restore and its checks run at the lowest CPU and I/O priority, so a

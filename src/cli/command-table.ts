@@ -29,6 +29,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'report', summary: 'write the incident timeline of a guided session (its journal) as Markdown, for a postmortem', load: async () => (await import('./commands/report.ts')).registerReport },
   { name: 'backup', summary: 'take backups (base backup + dumps), list, prune, and verify them by a real restore', load: async () => (await import('./commands/backup.ts')).registerBackup },
   { name: 'check', summary: "audit a server against the seed's pre-production checklist (read-only): one line per check, pass/warn/fail/skip with the fix", load: async () => (await import('./commands/check.ts')).registerCheck },
+  { name: 'migration', summary: 'lint migration SQL (files or Prisma migration folders): the lock each statement takes, table rewrites, data loss, the safe form; exit 2 on a dangerous statement without an override comment', load: async () => (await import('./commands/migration.ts')).registerMigration },
   { name: 'restore', summary: 'point-in-time recovery of the lab into a side cluster (newest usable base backup + archived WAL), then copy one table back or switch the lab to it', load: async () => (await import('./commands/restore.ts')).registerRestore },
 ];
 

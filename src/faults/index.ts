@@ -2,6 +2,7 @@ import { connectionHog } from './connection-hog.ts';
 import { corruptPage } from './corrupt-page.ts';
 import { databaseLost } from './database-lost.ts';
 import { deleteAllRows } from './delete-all-rows.ts';
+import { dropColumn } from './drop-column.ts';
 import { dropTable } from './drop-table.ts';
 import type { Fault } from './fault.ts';
 import { killPooler } from './kill-pooler.ts';
@@ -9,6 +10,7 @@ import { killPrimary } from './kill-primary.ts';
 import { killService } from './kill-service.ts';
 import { latency } from './latency.ts';
 import { lockBlocker } from './lock-blocker.ts';
+import { migrationLock } from './migration-lock.ts';
 import { noFault } from './no-fault.ts';
 import { poolHog } from './pool-hog.ts';
 import { proxyDown } from './proxy-down.ts';
@@ -20,6 +22,7 @@ export const FAULTS: Readonly<Record<string, () => Fault>> = {
   'reset-peer': () => resetPeer(),
   latency: () => latency(),
   'lock-blocker': () => lockBlocker(),
+  'migration-lock': () => migrationLock(),
   'connection-hog': () => connectionHog(),
   'kill-service': () => killService(),
   'kill-primary': () => killPrimary(),
@@ -28,9 +31,10 @@ export const FAULTS: Readonly<Record<string, () => Fault>> = {
   'corrupt-page': () => corruptPage(),
   'delete-all-rows': () => deleteAllRows(),
   'drop-table': () => dropTable(),
+  'drop-column': () => dropColumn(),
   'database-lost': () => databaseLost(),
   none: () => noFault(),
 };
 
 export type { Fault, FaultContext } from './fault.ts';
-export { connectionHog, corruptPage, databaseLost, deleteAllRows, dropTable, killPooler, killPrimary, killService, latency, lockBlocker, noFault, poolHog, proxyDown, resetPeer };
+export { connectionHog, corruptPage, databaseLost, deleteAllRows, dropColumn, dropTable, killPooler, killPrimary, killService, latency, lockBlocker, migrationLock, noFault, poolHog, proxyDown, resetPeer };

@@ -5,6 +5,7 @@ import type { Lab } from '../lab/lab.ts';
 import { ScratchCluster, type ScratchClusterRecord } from '../lab/scratch-cluster.ts';
 import { resolveServerUser } from '../lab/server-user.ts';
 import { requireLab } from '../restore/guard.ts';
+import { archiveCurrentWal, describeTarget, restoreSideCluster } from '../restore/pitr.ts';
 import type { RunbookState } from './runbook-state.ts';
 
 /**
@@ -47,4 +48,42 @@ export function removeSideClusterStep(state: RunbookState<{ side: ScratchCluster
       state.reset(ctx);
     },
   };
+}
+
+/**
+ * The first step of a point-in-time recovery from the lab's archive: close
+ * the current WAL segment and wait until it is archived. `why` says what the
+ * recovery needs from it; `before` runs first (a runbook resets its session
+ * state there: a new recovery starts).
+ */
+export function archiveWalStep(why: string, before?: (ctx: StepContext) => void): RunbookStep {
+  return {
+    id: 'archive-wal',
+    title: 'Close and archive the current WAL segment',
+    why,
+    expect: 'A segment name, and that segment present in the WAL archive.',
+    command: { kind: 'action', text: 'SELECT pg_walfile_name(pg_switch_wal()), then wait until that segment is in the WAL archive (pg_stat_archiver.last_archived_wal)' },
+    timeoutMs: 45_000,
+    async run(ctx) {
+      const lab = requireLab(ctx, 'archive WAL');
+      before?.(ctx);
+      ctx.output(`archived ${await archiveCurrentWal(lab)}`);
+    },
+  };
+}
+
+/**
+ * Restores a side cluster to just before transaction `xid` (the one that
+ * did the damage), replacing the side cluster `previous` records when a
+ * step runs again, and says where recovery stopped. `targetLsn` (the
+ * transaction's commit LSN, when known) picks the base backup that ended
+ * before it; without it, the newest.
+ */
+export async function restoreSideClusterBefore(ctx: StepContext, lab: Lab, previous: ScratchClusterRecord | undefined, xid: string, targetLsn?: string): Promise<ScratchCluster> {
+  const target = { kind: 'xid' as const, xid, inclusive: false };
+  await discardSideCluster(ctx, lab, previous);
+  const { cluster } = await restoreSideCluster(lab, target, { targetLsn, log: (l) => ctx.output(l) });
+  const r = cluster.report;
+  ctx.output(`side cluster on port ${cluster.port}: ${describeTarget(target)}; ${r?.stopLine ?? ''}; restore took ${((r?.totalMs ?? 0) / 1000).toFixed(1)} s`);
+  return cluster;
 }

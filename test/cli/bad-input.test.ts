@@ -168,6 +168,9 @@ const rows: Record<string, Row> = {
   'restore: lab directory under /proc': { args: () => ['restore', '--to-xid', '5', '--dry-run', '--lab-dir', '/proc/x'], says: /lab directory \/proc\/x is under \/proc/ },
 
   // no command
+  'migration lint: path that does not exist': { args: () => ['migration', 'lint', D('no-such.sql')], says: /no-such\.sql does not exist/ },
+  'migration lint: directory without migrations': { args: () => ['migration', 'lint', D('adir')], says: /No migration found in \S*adir/ },
+  'migration lint: no path': { args: () => ['migration', 'lint'], says: /missing required argument 'paths'/ },
   'unknown command': { args: () => ['frobnicate'], says: /unknown command 'frobnicate'/ },
 };
 

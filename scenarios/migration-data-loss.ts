@@ -1,0 +1,36 @@
+import migrationDataLoss from '../runbooks/migration-data-loss.ts';
+import { preDeployBackup } from '../src/backup/lab-backups.ts';
+import { defineScenario } from '../src/core/scenario.ts';
+import { DROPPED_COLUMN, dropColumn } from '../src/faults/drop-column.ts';
+
+/**
+ * A destructive migration: `ALTER TABLE payments DROP COLUMN currency`
+ * commits while the sample service still writes and reads the column; every
+ * write and read fails. The runbook is the seed's rollback: stop writes,
+ * recover the column from the pre-deploy backup by point-in-time recovery
+ * to just before the migration's transaction, put it back with its data,
+ * resume. Objective from the seed's "Single table corrupted" (data
+ * corruption) row: RTO 15 min, RPO minutes. Only the sample system: for a
+ * configured service pgdrill cannot know which column its code needs.
+ */
+export default defineScenario({
+  id: 'migration-data-loss',
+  title: 'A migration drops a column the service uses',
+  seedScenario: 'Single table corrupted (a destructive migration)',
+  description: `A deploy's migration runs ALTER TABLE payments DROP COLUMN ${DROPPED_COLUMN} while the service still writes and reads it: every payment request fails. The column comes back, with the value of every row that existed, from a point-in-time recovery of the pre-deploy backup.`,
+  tags: ['migration', 'data-loss', 'pitr', 'backup'],
+  fault: dropColumn(),
+  holdMs: 5000,
+  runbook: migrationDataLoss,
+  objectives: { rtoMs: 15 * 60_000, rpoMs: 5 * 60_000 },
+  load: { rate: 50, writeRatio: 0.5, timeoutMs: 10_000, maxDurationMs: 30 * 60_000 },
+  warmupMs: 3000,
+  observeMs: 4000,
+  needs: ['wal-archive'],
+  // The seed's deployment plan: "1. Backup all databases" before the migration runs; the rollback restores from it.
+  setup: preDeployBackup,
+  notFor: (system) =>
+    system.kind === 'sample'
+      ? undefined
+      : `it drops payments.${DROPPED_COLUMN}, a column the sample service writes and reads; pgdrill cannot know which column of ${system.ledger.schema}.${system.ledger.table} your service needs, so dropping one would prove nothing`,
+});
