@@ -19,6 +19,7 @@ const measuredAgainstTheClock = [
   'test/guide/session.test.ts',
   'test/load/load-generator.test.ts',
   'test/scenarios/database-lost.test.ts',
+  'test/scenarios/migration-data-loss.test.ts',
   'test/scenarios/service-scenarios.test.ts',
   'test/service/payments-service.test.ts',
   'test/system/user-service.test.ts',
