@@ -1,4 +1,4 @@
-import { DescribeDBInstancesCommand, ListTagsForResourceCommand, type DBInstance, type RDSClient } from '@aws-sdk/client-rds';
+import { DescribeDBInstanceAutomatedBackupsCommand, DescribeDBInstancesCommand, ListTagsForResourceCommand, type DBInstance, type RDSClient } from '@aws-sdk/client-rds';
 import { UserError } from '../core/errors.ts';
 import { rdsCall } from './aws-errors.ts';
 
@@ -32,4 +32,11 @@ export function parseRdsTarget(value: string): string {
     throw new UserError(`--target ${value} does not name an RDS instance.`, 'Write it as --target rds:<DB instance identifier>, e.g. --target rds:payments-prod.');
   }
   return id;
+}
+
+/** The point-in-time window of an instance's automated backups (DescribeDBInstanceAutomatedBackups, read-only); null when it has none. */
+export async function restorableWindow(client: RDSClient, id: string): Promise<{ earliest: Date; latest: Date } | null> {
+  const out = await rdsCall('DescribeDBInstanceAutomatedBackups', id, () => client.send(new DescribeDBInstanceAutomatedBackupsCommand({ DBInstanceIdentifier: id })));
+  const w = out.DBInstanceAutomatedBackups?.find((b) => b.RestoreWindow?.EarliestTime && b.RestoreWindow.LatestTime)?.RestoreWindow;
+  return w?.EarliestTime && w.LatestTime ? { earliest: w.EarliestTime, latest: w.LatestTime } : null;
 }

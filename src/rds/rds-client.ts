@@ -20,6 +20,9 @@ export const DEFAULT_MAX_ATTEMPTS = 5;
 export function openRdsClient(options: RdsClientOptions = {}): RDSClient {
   const env = options.env ?? process.env;
   const attempts = Number(env.PGDRILL_RDS_MAX_ATTEMPTS);
+  // pgdrill pins the SDK line that runs on Node 20; its notice about future SDK versions needing Node 22 is not the
+  // operator's concern in the middle of an incident (set the variable to false to see it).
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   return new RDSClient({
     ...(options.region ? { region: options.region } : {}),
     retryMode: 'standard',

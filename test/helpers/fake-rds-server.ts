@@ -7,6 +7,8 @@ export interface RecordedCall {
   action: string;
   params: Record<string, string>;
   status: number;
+  /** The request id the answer carried (header and body). */
+  requestId: string;
 }
 
 /** A scripted error answer: the next `times` calls of `action` get it. */
@@ -33,7 +35,7 @@ export const MUTATING_ACTIONS = new Set([
 const MEMBER: Record<string, string> = {
   DBInstances: 'DBInstance', VpcSecurityGroups: 'VpcSecurityGroupMembership', DBParameterGroups: 'DBParameterGroup',
   ReadReplicaDBInstanceIdentifiers: 'ReadReplicaDBInstanceIdentifier', StatusInfos: 'DBInstanceStatusInfo', TagList: 'Tag',
-  Parameters: 'Parameter', DBSnapshots: 'DBSnapshot', Subnets: 'Subnet', DBSecurityGroups: 'DBSecurityGroup',
+  Parameters: 'Parameter', DBSnapshots: 'DBSnapshot', DBInstanceAutomatedBackups: 'DBInstanceAutomatedBackup', Subnets: 'Subnet', DBSecurityGroups: 'DBSecurityGroup',
 };
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -129,7 +131,7 @@ export class FakeRdsServer {
       LatestRestorableTime: new Date(now - 60_000), MultiAZ: true, AutoMinorVersionUpgrade: true, ReadReplicaDBInstanceIdentifiers: [],
       PubliclyAccessible: false, StorageType: 'gp3', StorageEncrypted: true, KmsKeyId: 'arn:aws:kms:eu-west-1:123456789012:key/k1',
       DbiResourceId: `db-${id.toUpperCase()}`, DBInstanceArn: this.arn(id), DeletionProtection: true, PerformanceInsightsEnabled: true,
-      MonitoringInterval: 60, EarliestRestorableTime: new Date(now - 30 * 86_400_000),
+      MonitoringInterval: 60,
       ...fields,
     } as FakeInstance;
     this.instances.set(id, instance);
@@ -162,7 +164,7 @@ export class FakeRdsServer {
     const action = params.Action ?? '';
     const requestId = randomUUID();
     const reply = (status: number, xml: string) => {
-      this.calls.push({ action, params, status });
+      this.calls.push({ action, params, status, requestId });
       res.writeHead(status, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId });
       res.end(`<?xml version="1.0" encoding="UTF-8"?>\n${xml}`);
     };
@@ -201,6 +203,15 @@ export class FakeRdsServer {
       }
       case 'DescribeDBSnapshots':
         return ok({ DBSnapshots: this.snapshots.filter((s) => !id || s.DBInstanceIdentifier === id).filter((s) => !params.SnapshotType || s.SnapshotType === params.SnapshotType) });
+      case 'DescribeDBInstanceAutomatedBackups': {
+        // The restore window: from the oldest retained backup (retention days back) to the latest restorable time.
+        const i = find('DBInstanceIdentifier');
+        if (!i) return;
+        const latest = i.LatestRestorableTime as Date | undefined;
+        const days = Number(i.BackupRetentionPeriod ?? 0);
+        const backups = latest && days > 0 ? [{ DBInstanceIdentifier: i.DBInstanceIdentifier, DbiResourceId: i.DbiResourceId, Status: 'active', RestoreWindow: { EarliestTime: new Date(latest.getTime() - days * 86_400_000), LatestTime: latest }, BackupRetentionPeriod: days }] : [];
+        return ok({ DBInstanceAutomatedBackups: backups as Value[] });
+      }
       case 'ListTagsForResource': {
         const tags = this.tags.get(params.ResourceName ?? '') ?? {};
         return ok({ TagList: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) });
