@@ -1,0 +1,131 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Lab } from '../../src/lab/lab.ts';
+import { FakeRdsServer } from '../helpers/fake-rds-server.ts';
+import { runCli } from '../helpers/run-cli.ts';
+import { startTestLab, tempDir } from '../helpers/test-lab.ts';
+
+/**
+ * `guide --target rds:<id>` through the real SDK over HTTP against the fake
+ * RDS server, the CLI run as an operator without a terminal would run it
+ * (--yes --confirm). The SQL verification talks to a real PostgreSQL (a
+ * test lab stands in for the restored instance's endpoint).
+ */
+describe('guide --target rds', () => {
+  const rds = new FakeRdsServer(150);
+  let lab: Lab;
+  let dir: string;
+  let serviceUrl: string;
+  let password: string;
+
+  beforeAll(async () => {
+    await rds.start();
+    ({ lab } = await startTestLab('rds-guide'));
+    dir = tempDir('rds-guide-journals');
+    serviceUrl = lab.serviceUrl('payments');
+    password = decodeURIComponent(new URL(serviceUrl).password);
+    const at = { Address: lab.endpoint.host, Port: lab.endpoint.port };
+    rds.restoredEndpoint = at;
+    rds.addInstance('payments-prod', { Endpoint: at });
+    rds.tags.set(rds.arn('payments-prod'), { 'pgdrill:drill': 'allowed', team: 'payments' });
+    rds.addInstance('payments-live', {});
+    rds.addInstance('orders-prod', { MultiAZ: false, ReadReplicaDBInstanceIdentifiers: ['orders-replica'] });
+    rds.addInstance('orders-replica', { MultiAZ: false, ReadReplicaSourceDBInstanceIdentifier: 'orders-prod' });
+    rds.tags.set(rds.arn('orders-prod'), { 'pgdrill:drill': 'allowed' });
+  });
+
+  afterAll(async () => {
+    await rds.stop();
+  });
+
+  const journal = (name: string) => path.join(dir, `${name}.jsonl`);
+
+  it('a point-in-time restore with --yes --confirm: the exact call, the SDK waiter through creating and backing-up, SQL on the new endpoint, the DATABASE_URL change', async () => {
+    const j = journal('pitr');
+    const run = await runCli(['guide', 'database-lost', '--target', 'rds:payments-prod', '--url', serviceUrl, '--yes', '--confirm', 'payments-prod', '--journal', j], rds.env());
+    expect(run.code, run.stderr + run.stdout).toBe(0);
+    const restores = rds.callsOf('RestoreDBInstanceToPointInTime');
+    expect(restores).toHaveLength(1);
+    const p = restores[0]!.params;
+    expect(p).toMatchObject({
+      SourceDBInstanceIdentifier: 'payments-prod', UseLatestRestorableTime: 'true', DBSubnetGroupName: 'payments-subnets',
+      DBParameterGroupName: 'payments-pg15', 'VpcSecurityGroupIds.VpcSecurityGroupId.1': 'sg-0a1', DBInstanceClass: 'db.t3.medium', MultiAZ: 'true',
+    });
+    expect(p.TargetDBInstanceIdentifier).toMatch(/^payments-prod-restored-\d{12}$/);
+    const newId = p.TargetDBInstanceIdentifier!;
+    // The SDK waiter polled the new instance until it was available (it was creating, then backing-up, for 150 ms each).
+    const polls = rds.callsOf('DescribeDBInstances').filter((c) => c.params.DBInstanceIdentifier === newId);
+    expect(polls.length).toBeGreaterThanOrEqual(3);
+    expect(run.stdout).toMatch(new RegExp(`state creating, .* elapsed \\(typical: 10-30 min`));
+    expect(run.stdout).toMatch(/state backing-up, /);
+    expect(run.stdout).toMatch(/state available, /);
+    // The call was shown, with its parameters, before it ran; its request id is in the journal.
+    const shown = run.stdout.indexOf('→ RDS RestoreDBInstanceToPointInTime {"SourceDBInstanceIdentifier":"payments-prod"');
+    const accepted = run.stdout.indexOf(`← RestoreDBInstanceToPointInTime accepted, request id ${restores[0]!.requestId}`);
+    expect(shown).toBeGreaterThan(0);
+    expect(accepted).toBeGreaterThan(shown);
+    const text = fs.readFileSync(j, 'utf8');
+    expect(text).toContain(restores[0]!.requestId);
+    expect(text).toContain('"type":"confirmation"');
+    expect(run.stdout).toMatch(/answers over SQL at 127\.0\.0\.1:\d+; writable; databases: .*payments_db/);
+    expect(run.stdout).toMatch(/DATABASE_URL before: postgres:\/\/payments_service:\*+@127\.0\.0\.1/);
+    expect(run.stdout).toMatch(/DATABASE_URL after: {2}postgres:\/\/payments_service:\*+@127\.0\.0\.1/);
+    expect(run.stdout + text + run.stderr).not.toContain(password);
+    // Only the one mutating call.
+    expect(rds.callsOf().map((c) => c.action)).toEqual(['RestoreDBInstanceToPointInTime']);
+  });
+
+  it('--dry-run prints the exact calls and makes only read-only ones; accidental-deletion restores to --to-time, refused outside the window', async () => {
+    const before = rds.calls.length;
+    const at = new Date(Date.now() - 3_600_000).toISOString();
+    const dry = await runCli(['guide', 'accidental-deletion', '--target', 'rds:payments-live', '--to-time', at, '--dry-run'], rds.env());
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain(`runs: RDS RestoreDBInstanceToPointInTime {"SourceDBInstanceIdentifier":"payments-live","TargetDBInstanceIdentifier":"payments-live-restored-`);
+    expect(dry.stdout).toContain(`"RestoreTime":"${at}"`);
+    expect(dry.stdout).toMatch(/Nothing was run \(--dry-run\)/);
+    expect(dry.stdout).toMatch(/The destructive steps would be refused: payments-live is not tagged pgdrill:drill=allowed/);
+    const made = rds.calls.slice(before).map((c) => c.action);
+    expect(made).toEqual(['DescribeDBInstances', 'ListTagsForResource', 'DescribeDBInstanceAutomatedBackups']);
+
+    const outside = await runCli(['guide', 'accidental-deletion', '--target', 'rds:payments-live', '--to-time', '2020-01-01T00:00:00Z', '--dry-run'], rds.env());
+    expect(outside.code).toBe(1);
+    expect(outside.stderr).toMatch(/--to-time 2020-01-01T00:00:00.000Z is outside the restorable window of payments-live \(/);
+    const missing = await runCli(['guide', 'accidental-deletion', '--target', 'rds:payments-live', '--dry-run'], rds.env());
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/needs --to-time/);
+    expect(rds.callsOf()).toHaveLength(1);
+  });
+
+  it('an untagged instance without --allow-destructive: the restore is refused and nothing is created', async () => {
+    const before = rds.callsOf().length;
+    const run = await runCli(['guide', 'database-lost', '--target', 'rds:payments-live', '--yes', '--confirm', 'payments-live', '--journal', journal('refused')], rds.env());
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/refused: This step is destructive .* the RDS instance payments-live is not tagged pgdrill:drill=allowed/);
+    expect(run.stderr).toMatch(/Pass --allow-destructive/);
+    expect(rds.callsOf()).toHaveLength(before);
+  });
+
+  it('access denied on the restore: the step fails naming the call, the instance and the IAM action', async () => {
+    const before = rds.callsOf().length;
+    rds.failNext('RestoreDBInstanceToPointInTime', 'AccessDenied', 403, 'User: arn:aws:iam::123456789012:user/oncall is not authorized to perform: rds:RestoreDBInstanceToPointInTime');
+    const run = await runCli(['guide', 'database-lost', '--target', 'rds:payments-live', '--allow-destructive', '--yes', '--confirm', 'payments-live', '--journal', journal('denied')], rds.env());
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/✗ failed in .*RDS RestoreDBInstanceToPointInTime on payments-live failed: access denied \(request id [0-9a-f-]+\).* lack the permission rds:RestoreDBInstanceToPointInTime/);
+    expect(rds.callsOf().filter((c) => c.status === 200)).toHaveLength(before);
+  });
+
+  it('primary-failover: Multi-AZ fails over with RebootDBInstance ForceFailover and moves zone; single-AZ promotes its replica', async () => {
+    const run = await runCli(['guide', 'primary-failover', '--target', 'rds:payments-prod', '--yes', '--confirm', 'payments-prod', '--journal', journal('failover')], rds.env());
+    expect(run.code, run.stderr + run.stdout).toBe(0);
+    expect(rds.callsOf('RebootDBInstance').map((c) => c.params)).toEqual([expect.objectContaining({ DBInstanceIdentifier: 'payments-prod', ForceFailover: 'true' })]);
+    expect(run.stdout).toMatch(/state rebooting, /);
+    expect(run.stdout).toMatch(/verified: zone before eu-west-1a, now eu-west-1b/);
+
+    const promote = await runCli(['guide', 'primary-failover', '--target', 'rds:orders-prod', '--yes', '--confirm', 'orders-prod', '--journal', journal('promote')], rds.env());
+    expect(promote.code, promote.stderr + promote.stdout).toBe(0);
+    expect(rds.callsOf('PromoteReadReplica').map((c) => c.params.DBInstanceIdentifier)).toEqual(['orders-replica']);
+    expect(promote.stdout).toMatch(/NOT verified over SQL: no --url was given/);
+    expect(promote.stdout).toMatch(/DATABASE_URL: replace the host orders-prod\.abc123\.eu-west-1\.rds\.amazonaws\.com:5432 with orders-replica\./);
+  });
+});
