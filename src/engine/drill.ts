@@ -84,7 +84,7 @@ export interface DrillRecord {
 }
 
 /** Polls GET `url` + `readyPath` until it answers 2xx; a service that does not within `timeoutMs` is a `UserError` with its last answer. */
-async function waitForHealth(url: string, readyPath: string, timeoutMs: number, signal: AbortSignal, external: boolean): Promise<void> {
+export async function waitForHealth(url: string, readyPath: string, timeoutMs: number, signal: AbortSignal, external: boolean): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < deadline) {
@@ -107,7 +107,7 @@ async function waitForHealth(url: string, readyPath: string, timeoutMs: number, 
 }
 
 /** The ids the load reads before it has written any: the sample's seeded payments, or rows the configured system's schema seeded in its ledger table. */
-async function loadData(contexts: StepContextHandle, system: SystemUnderDrill): Promise<LoadData> {
+export async function loadData(contexts: StepContextHandle, system: SystemUnderDrill): Promise<LoadData> {
   const ctx = contexts.forStep(() => {}, new AbortController().signal);
   if (system.kind === 'configured') {
     const { schema, table, idColumn } = system.ledger;

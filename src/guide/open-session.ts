@@ -79,7 +79,8 @@ export function checkResumable(read: JournalRead, runbook: Runbook): SessionStat
   return state;
 }
 
-function lazyBinaries(env: NodeJS.ProcessEnv): PgBinaries {
+/** The PostgreSQL client binaries, found on first use (a target that never runs psql needs none installed). */
+export function lazyBinaries(env: NodeJS.ProcessEnv): PgBinaries {
   let found: PgBinaries | undefined;
   const get = () => (found ??= findPgBinaries(env));
   return {

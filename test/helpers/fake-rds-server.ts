@@ -145,13 +145,15 @@ export class FakeRdsServer {
     this.snapshots.push({ DBSnapshotIdentifier: id, DBInstanceIdentifier: instanceId, SnapshotCreateTime: new Date(Date.now() - ageMs), Engine: 'postgres', Status: 'available', SnapshotType: type, Encrypted: true });
   }
 
+  /** Called on every state change of an instance (a test makes a failover felt by a real server here). */
+  onStatus: ((id: string, status: string) => void) | undefined;
+
   private progress(instance: FakeInstance, states: string[], then?: () => void): void {
     const [first, ...rest] = states;
     instance.DBInstanceStatus = first!;
-    if (rest.length === 0) {
-      then?.();
-      return;
-    }
+    if (rest.length === 0) then?.();
+    this.onStatus?.(instance.DBInstanceIdentifier, first!);
+    if (rest.length === 0) return;
     const t = setTimeout(() => {
       this.timers.delete(t);
       this.progress(instance, rest, then);

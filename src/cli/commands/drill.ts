@@ -9,7 +9,9 @@ import { LAB_DIR_ROLE } from '../../lab/lab-dir.ts';
 import { checkDirPath, checkOutputFile } from '../../util/safe-dir.ts';
 import { loadRunConfig } from '../../config/config.ts';
 import { scenarioIds } from '../../engine/catalog.ts';
-import { systemUnderDrill } from '../../system/system.ts';
+import { systemUnderDrill, type SystemUnderDrill } from '../../system/system.ts';
+import { parseRdsTarget } from '../../rds/describe-instance.ts';
+import { runRdsFailoverDrill } from '../../rds/rds-failover-drill.ts';
 import { renderSuiteTable } from '../../report/suite-table.ts';
 import { progressLine, suiteExitCode, suiteWorkDir } from '../../suite/suite-output.ts';
 import { runSuite } from '../../suite/run-suite.ts';
@@ -42,6 +44,11 @@ interface DrillFlags {
   quiet?: boolean;
   pooler?: boolean;
   config?: string;
+  target?: string;
+  serviceUrl?: string;
+  url?: string;
+  region?: string;
+  allowDestructive?: boolean;
 }
 
 /** `pgdrill drill <scenario...> | --all | --tag`: scenarios end to end, on the lab. */
@@ -62,11 +69,23 @@ export function registerDrill(program: Command, setExit: (code: number) => void)
     .option('--lab-dir <dir>', 'lab directory of a single drill (default: .pgdrill under the current directory)')
     .option('--pooler', 'put PgBouncer in the service path (service → fault proxy → PgBouncer → PostgreSQL); a scenario with a pooler claim (connection-exhaustion) is measured without and with it')
     .option('--config <file>', 'config file: the system under drill and objectives (default: ./pgdrill.config.ts when present)')
+    .option('--target <target>', 'rds:<instance id>: drill primary-failover on an RDS instance through the RDS API (with --service-url, --url)')
+    .option('--service-url <url>', 'with --target rds:<id>: your service, which uses the instance; the load runs against it (default: the config\'s service.url)')
+    .option('--url <url>', 'with --target rds:<id>: the instance\'s DATABASE_URL, to read the ledger table (postgres://user:password@endpoint:5432/database)')
+    .option('--region <region>', 'with --target rds:<id>: its AWS region (default: the AWS default chain)')
+    .option('--allow-destructive', 'with --target rds:<id>: act on an instance not tagged pgdrill:drill=allowed')
     .option('-q, --quiet', 'print only the result table')
     .addHelpText('after', '\nExit codes: 0 every objective met, 2 an objective breached, 1 the harness failed or a fault had no effect (ineffective).')
     .action(async (names: string[], flags: DrillFlags) => {
       const { file: configFile, config, dir } = await loadRunConfig(flags.config, scenarioIds());
       const system = systemUnderDrill(config, dir);
+      if (flags.target !== undefined) {
+        await rdsDrill(names, flags, system, config.rate, setExit);
+        return;
+      }
+      for (const [flag, given] of [['--service-url', flags.serviceUrl], ['--url', flags.url], ['--region', flags.region], ['--allow-destructive', flags.allowDestructive]] as const) {
+        if (given !== undefined) throw new UserError(`${flag} applies to --target rds:<id>.`, 'Add --target rds:<instance id>, or leave it out (lab drills act on the lab).');
+      }
       const scenarios = await selectScenarios({ names, all: flags.all, tags: flags.tag });
       if (flags.labDir) checkDirPath(flags.labDir, LAB_DIR_ROLE);
       if (flags.json) checkOutputFile(flags.json, '--json');
@@ -119,4 +138,35 @@ export function registerDrill(program: Command, setExit: (code: number) => void)
       if (flags.json) writeJsonReport(flags.json, results);
       setExit(suiteExitCode(results));
     });
+}
+
+/** `drill primary-failover --target rds:<id>`: a forced failover of an RDS instance under the load of the user's service. */
+async function rdsDrill(names: string[], flags: DrillFlags, system: SystemUnderDrill, configRate: number | undefined, setExit: (code: number) => void): Promise<void> {
+  const instanceId = parseRdsTarget(flags.target ?? '');
+  if (names.length !== 1 || names[0] !== 'primary-failover' || flags.all || flags.tag) {
+    throw new UserError(`On --target rds:<id> pgdrill drills primary-failover only (asked: ${[...names, ...(flags.all ? ['--all'] : []), ...(flags.tag ?? []).map((t) => `--tag ${t}`)].join(' ') || 'nothing'}).`, `Run \`pgdrill drill primary-failover --target rds:${instanceId} --service-url <url> --url <DATABASE_URL>\`.`);
+  }
+  for (const [flag, given] of [['--lab-dir', flags.labDir], ['--pooler', flags.pooler], ['--variant', flags.variant]] as const) {
+    if (given !== undefined) throw new UserError(`${flag} does not apply to --target rds:<id>.`, 'Leave it out.');
+  }
+  const serviceUrl = flags.serviceUrl ?? system.external?.url;
+  if (!serviceUrl) throw new UserError('A drill on RDS needs your service: --service-url (or service.url in the config).', 'Run the service against the instance, then give --service-url http://host:port.');
+  if (!flags.url) throw new UserError('A drill on RDS needs --url, the instance\'s DATABASE_URL: the ledger of acknowledged writes is checked in its database.', 'Add --url postgres://user:password@<endpoint>:5432/<database>.');
+  if (flags.json) checkOutputFile(flags.json, '--json');
+  const rate = flags.rate ?? configRate;
+  const result = await runRdsFailoverDrill({
+    instanceId,
+    serviceUrl,
+    databaseUrl: flags.url,
+    allowDestructive: flags.allowDestructive === true,
+    system,
+    ...(flags.region ? { region: flags.region } : {}),
+    ...(rate !== undefined ? { load: { rate } } : {}),
+    ...(flags.observe !== undefined ? { observeMs: flags.observe } : {}),
+    objectives: { ...(flags.objectiveRto !== undefined ? { rtoMs: flags.objectiveRto } : {}), ...(flags.objectiveRpo !== undefined ? { rpoMs: flags.objectiveRpo } : {}) },
+    ...(flags.quiet ? {} : { log: (line: string) => warn(`· ${line}`) }),
+  });
+  printDrillResult(result);
+  if (flags.json) writeJsonReport(flags.json, result);
+  setExit(exitCodeOf(result.status));
 }

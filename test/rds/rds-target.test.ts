@@ -1,10 +1,31 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DrillResult } from '../../src/core/result.ts';
 import type { Lab } from '../../src/lab/lab.ts';
+import { startSupervisedService, type SupervisedService } from '../../src/service/supervised-service.ts';
+import { openRdsGuide } from '../../src/rds/rds-plan.ts';
+import { runRdsFailoverDrill } from '../../src/rds/rds-failover-drill.ts';
 import { FakeRdsServer } from '../helpers/fake-rds-server.ts';
 import { runCli } from '../helpers/run-cli.ts';
 import { startTestLab, tempDir } from '../helpers/test-lab.ts';
+
+/** Runs `fn` with the AWS environment of `rds` in this process (the SDK reads process.env), restored after. */
+async function withAwsEnv<T>(rds: FakeRdsServer, fn: () => Promise<T>): Promise<T> {
+  const saved = { ...process.env };
+  Object.assign(process.env, rds.env());
+  try {
+    return await fn();
+  } finally {
+    process.env = saved;
+  }
+}
+
+// One real PostgreSQL for the whole file (a lab costs seconds to start): it stands in for the instances' endpoints.
+let lab: Lab;
+beforeAll(async () => {
+  ({ lab } = await startTestLab('rds-target'));
+});
 
 /**
  * `guide --target rds:<id>` through the real SDK over HTTP against the fake
@@ -14,14 +35,12 @@ import { startTestLab, tempDir } from '../helpers/test-lab.ts';
  */
 describe('guide --target rds', () => {
   const rds = new FakeRdsServer(150);
-  let lab: Lab;
   let dir: string;
   let serviceUrl: string;
   let password: string;
 
   beforeAll(async () => {
     await rds.start();
-    ({ lab } = await startTestLab('rds-guide'));
     dir = tempDir('rds-guide-journals');
     serviceUrl = lab.serviceUrl('payments');
     password = decodeURIComponent(new URL(serviceUrl).password);
@@ -88,12 +107,11 @@ describe('guide --target rds', () => {
     const made = rds.calls.slice(before).map((c) => c.action);
     expect(made).toEqual(['DescribeDBInstances', 'ListTagsForResource', 'DescribeDBInstanceAutomatedBackups']);
 
-    const outside = await runCli(['guide', 'accidental-deletion', '--target', 'rds:payments-live', '--to-time', '2020-01-01T00:00:00Z', '--dry-run'], rds.env());
-    expect(outside.code).toBe(1);
-    expect(outside.stderr).toMatch(/--to-time 2020-01-01T00:00:00.000Z is outside the restorable window of payments-live \(/);
-    const missing = await runCli(['guide', 'accidental-deletion', '--target', 'rds:payments-live', '--dry-run'], rds.env());
-    expect(missing.code).toBe(1);
-    expect(missing.stderr).toMatch(/needs --to-time/);
+    await withAwsEnv(rds, async () => {
+      await expect(openRdsGuide({ instanceId: 'payments-live', runbookId: 'accidental-deletion', toTime: new Date('2020-01-01T00:00:00Z') })).rejects.toThrow(/--to-time 2020-01-01T00:00:00.000Z is outside the restorable window of payments-live \(/);
+      await expect(openRdsGuide({ instanceId: 'payments-live', runbookId: 'accidental-deletion' })).rejects.toThrow(/needs --to-time/);
+      await expect(openRdsGuide({ instanceId: 'payments-live', runbookId: 'slow-query' })).rejects.toThrow(/The runbook slow-query has no RDS variant/);
+    });
     expect(rds.callsOf()).toHaveLength(1);
   });
 
@@ -127,5 +145,72 @@ describe('guide --target rds', () => {
     expect(rds.callsOf('PromoteReadReplica').map((c) => c.params.DBInstanceIdentifier)).toEqual(['orders-replica']);
     expect(promote.stdout).toMatch(/NOT verified over SQL: no --url was given/);
     expect(promote.stdout).toMatch(/DATABASE_URL: replace the host orders-prod\.abc123\.eu-west-1\.rds\.amazonaws\.com:5432 with orders-replica\./);
+  });
+});
+
+/**
+ * `drill primary-failover --target rds:<id>`: the real load against a real
+ * service on a real PostgreSQL; the fault is the RDS API call (through the
+ * real SDK to the fake RDS server), whose "rebooting" state the test makes
+ * felt by the server (connections to the service's database refused and
+ * cut until the instance is available again), as a failover is felt.
+ */
+describe('drill primary-failover --target rds', () => {
+  const rds = new FakeRdsServer(1200);
+  let service: SupervisedService;
+  let databaseUrl: string;
+  let dir: string;
+
+  beforeAll(async () => {
+    await rds.start();
+    dir = tempDir('rds-drill-out');
+    databaseUrl = lab.serviceUrl('payments');
+    service = await startSupervisedService({ databaseUrl, connectTimeoutMs: 1000 });
+    rds.addInstance('payments-staging', { MultiAZ: true });
+    rds.tags.set(rds.arn('payments-staging'), { 'pgdrill:drill': 'allowed' });
+    rds.addInstance('payments-prod', { MultiAZ: true });
+    rds.addInstance('payments-single', { MultiAZ: false });
+    let felt = Promise.resolve();
+    rds.onStatus = (id, status) => {
+      if (id !== 'payments-staging') return;
+      if (status === 'rebooting') {
+        felt = felt.then(async () => {
+          await lab.query('postgres', 'ALTER DATABASE payments_db ALLOW_CONNECTIONS false');
+          await lab.query('postgres', "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'payments_db' AND pid <> pg_backend_pid()");
+        });
+      }
+      if (status === 'available') felt = felt.then(() => lab.query('postgres', 'ALTER DATABASE payments_db ALLOW_CONNECTIONS true').then(() => undefined));
+    };
+  });
+
+  afterAll(async () => {
+    await service?.stop();
+    await rds.stop();
+  });
+
+  it('measures RTO and RPO of a forced failover made through the API, under the load of the service', async () => {
+    const json = path.join(dir, 'result.json');
+    const run = await runCli(['drill', 'primary-failover', '--target', 'rds:payments-staging', '--service-url', service.url, '--url', databaseUrl, '--rate', '20', '--observe', '3s', '--json', json], rds.env());
+    expect(run.code, run.stderr + run.stdout).toBe(0);
+    expect(rds.callsOf().map((c) => [c.action, c.params.DBInstanceIdentifier, c.params.ForceFailover])).toEqual([['RebootDBInstance', 'payments-staging', 'true']]);
+    const result = JSON.parse(fs.readFileSync(json, 'utf8')) as DrillResult;
+    expect(result.status).toBe('passed');
+    // The database refused the service for the 1.5 s the instance was rebooting: requests failed, then it answered again.
+    expect(result.failedRequests).toBeGreaterThan(0);
+    expect(result.rtoMs).toBeGreaterThan(500);
+    expect(result.rtoMs).toBeLessThan(30_000);
+    expect(result.ackedWrites).toBeGreaterThan(20);
+    expect(result.lostWrites).toBe(0);
+    expect(result.fault.evidence).toMatch(/request id [0-9a-f-]+\); zone eu-west-1a → eu-west-1b/);
+    expect(run.stderr).toMatch(/Cost: a forced failover creates nothing billed/);
+    expect(run.stderr).toMatch(/payments-staging: rebooting, /);
+  });
+
+  it('refuses an untagged instance without --allow-destructive before any load or call', async () => {
+    const before = rds.calls.length;
+    await withAwsEnv(rds, () => expect(runRdsFailoverDrill({ instanceId: 'payments-prod', serviceUrl: service.url, databaseUrl, allowDestructive: false })).rejects.toThrow(/payments-prod is not tagged pgdrill:drill=allowed: pgdrill forces a failover on it only with --allow-destructive/));
+    expect(rds.calls.slice(before).map((c) => c.action)).toEqual(['DescribeDBInstances', 'ListTagsForResource']);
+    await withAwsEnv(rds, () => expect(runRdsFailoverDrill({ instanceId: 'payments-single', serviceUrl: service.url, databaseUrl, allowDestructive: true })).rejects.toThrow(/payments-single is single-AZ: it has no standby/));
+    expect(rds.callsOf()).toHaveLength(1);
   });
 });
