@@ -1,19 +1,15 @@
-import { defineCheck } from './check.ts';
-import { rdsInstance } from './rds-facts.ts';
+import { instanceFlagCheck } from './rds-instance-flag.ts';
 
 /** `rds-performance-insights`: Performance Insights on. */
-export const rdsPerformanceInsightsCheck = defineCheck<{ instance: string; on: boolean }>({
+export const rdsPerformanceInsightsCheck = instanceFlagCheck({
   id: 'rds-performance-insights',
   group: 'monitoring',
   title: 'RDS Performance Insights',
   seedSection: '9. Monitoring (slow queries)',
   expected: 'Performance Insights on',
-  async read(ctx) {
-    const i = rdsInstance(ctx);
-    return { instance: i.DBInstanceIdentifier ?? '?', on: i.PerformanceInsightsEnabled === true };
-  },
-  judge(f) {
-    if (f.on) return { status: 'pass', found: 'Performance Insights is on' };
-    return { status: 'warn', found: 'Performance Insights is off', fix: `aws rds modify-db-instance --db-instance-identifier ${f.instance} --enable-performance-insights --apply-immediately` };
-  },
+  isOn: (i) => i.PerformanceInsightsEnabled === true,
+  on: 'Performance Insights is on',
+  off: 'Performance Insights is off',
+  fix: (id) => `aws rds modify-db-instance --db-instance-identifier ${id} --enable-performance-insights --apply-immediately`,
+  offStatus: 'warn',
 });

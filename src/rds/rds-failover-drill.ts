@@ -3,14 +3,14 @@ import pg from 'pg';
 import { UserError, describeError, isHarnessBug } from '../core/errors.ts';
 import type { DrillResult, StepResult } from '../core/result.ts';
 import type { Objectives } from '../core/scenario.ts';
-import { DEFAULT_SLOW_REQUEST_MS, loadData, presentIds, waitForHealth, type LedgerTable } from '../engine/drill.ts';
+import { DEFAULT_SLOW_REQUEST_MS, loadData, measuredFields, presentIds, recoveryOf, waitForHealth, type LedgerTable } from '../engine/drill.ts';
 import { openStepContext } from '../engine/step-context.ts';
 import { judge } from '../engine/verdict.ts';
 import { lazyBinaries } from '../guide/open-session.ts';
 import { startLoad, type LoadOutcome, type LoadProfile } from '../load/load-generator.ts';
 import { DrillClock } from '../measure/clock.ts';
 import { measureDataLoss, type DataLossMeasure } from '../measure/data-loss.ts';
-import { DEFAULT_RECOVERY_CRITERIA, applyLatencyObjective, measureRecovery, type RecoveryMeasure } from '../measure/recovery.ts';
+import { DEFAULT_RECOVERY_CRITERIA, applyLatencyObjective, type RecoveryMeasure } from '../measure/recovery.ts';
 import { SAMPLE_SYSTEM, type SystemUnderDrill } from '../system/system.ts';
 import { CleanupStack } from '../util/cleanup.ts';
 import { redact } from '../util/redact.ts';
@@ -120,10 +120,7 @@ export async function runRdsFailoverDrill(options: RdsFailoverDrillOptions): Pro
     const [typeRow] = await ctx.sql(database, 'SELECT format_type(atttypid, atttypmod) AS t FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = $2', [`${pg.escapeIdentifier(system.ledger.schema)}.${pg.escapeIdentifier(system.ledger.table)}`, system.ledger.idColumn]);
     const ledger: LedgerTable = { ...system.ledger, idType: String(typeRow?.t ?? 'text') };
     loss = measureDataLoss(outcome.ledger, outcome.attemptedWriteIds, await presentIds((text, p) => ctx.sql(database, text, p), outcome.attemptedWriteIds, ledger), t0);
-    const lost = new Set(loss.lostIds);
-    const judged = applyLatencyObjective(outcome.timeline, DEFAULT_SLOW_REQUEST_MS);
-    const kept = lost.size === 0 ? judged : judged.filter((i) => !(!judged.isWrite(i) && judged.status(i) === 404 && lost.has(judged.id(i) ?? '')));
-    recovery = measureRecovery(kept, t0, outcome.stoppedAt);
+    recovery = recoveryOf(outcome, loss, t0, outcome.stoppedAt, DEFAULT_SLOW_REQUEST_MS);
   } catch (error) {
     if (error instanceof UserError && t0 === null) {
       await cleanup.dispose();
@@ -134,28 +131,19 @@ export async function runRdsFailoverDrill(options: RdsFailoverDrillOptions): Pro
     cleanupFailures = await cleanup.dispose();
   }
   const verdict = harnessError ? { status: 'error' as const, reasons: [redact(harnessError)] } : judge(objectives, recovery!, loss!, steps, { name: 'The forced failover', ...(evidence ? { evidence } : {}) });
-  const judgedAll = outcome ? applyLatencyObjective(outcome.timeline, DEFAULT_SLOW_REQUEST_MS) : undefined;
   return {
     scenario: 'primary-failover',
     title: `Primary fails over (RDS ${options.instanceId}, Multi-AZ)`,
     variant: 'rds',
     status: verdict.status,
     reasons: verdict.reasons,
-    rtoMs: recovery?.rtoMs ?? null,
-    ttdMs: recovery?.ttdMs ?? null,
-    rpoMs: loss?.rpoMs ?? null,
-    ackedWrites: loss?.ackedWrites ?? outcome?.ledger.length ?? 0,
-    lostWrites: loss?.lostWrites ?? 0,
-    unackedPresentWrites: loss?.unackedPresent ?? 0,
-    requests: outcome?.timeline.length ?? 0,
-    failedRequests: judgedAll ? judgedAll.count((i) => !judgedAll.ok(i)) : 0,
+    ...measuredFields(recovery, loss, outcome, DEFAULT_SLOW_REQUEST_MS),
     objectives,
     fault: { name: 'rds-force-failover', description: `RebootDBInstance with ForceFailover on ${options.instanceId}`, holdMs: 0, ...(evidence ? { evidence } : {}) },
     steps,
     startedAt: clock.wall(0),
     finishedAt: new Date().toISOString(),
     t0Ms: t0,
-    load: outcome ? { targetRate: outcome.stats.targetRate, sentRate: Math.round(outcome.stats.sentRate * 10) / 10, maxInFlight: outcome.stats.maxInFlight, inFlightCapHit: outcome.stats.inFlightCapHit } : null,
     cleanupFailures,
     notes: [`Target: RDS ${options.instanceId} through the RDS API; load against ${options.serviceUrl}.`],
   };
