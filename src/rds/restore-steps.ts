@@ -120,21 +120,31 @@ export function verifySqlStep(deps: RdsStepDeps, fallbackId: string): RunbookSte
         ctx.output(`Verify by hand: psql "host=${endpoint.host} port=${endpoint.port} user=<user> dbname=<database> sslmode=require" -c 'SELECT pg_is_in_recovery()'`);
         return;
       }
-      const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000, query_timeout: 15_000, application_name: 'pgdrill-runbook' });
-      client.on('error', () => {});
-      try {
-        await client.connect();
-        const recovery = (await client.query('SELECT pg_is_in_recovery() AS r')).rows[0]?.r === true;
-        const dbs = (await client.query('SELECT datname FROM pg_database WHERE NOT datistemplate ORDER BY 1')).rows.map((r) => String(r.datname));
-        ctx.output(`${id} answers over SQL at ${endpoint.host}:${endpoint.port}; ${recovery ? 'STILL IN RECOVERY (read-only)' : 'writable'}; databases: ${dbs.join(', ')}`);
-        if (recovery) throw new Error(`${id} is still in recovery: wait and retry`);
-      } catch (error) {
-        throw new Error(redact(`${id} does not answer over SQL at ${endpoint.host}:${endpoint.port}: ${describeError(error)}`));
-      } finally {
-        await client.end().catch(() => {});
-      }
+      ctx.output(await checkOverSql(url, id, endpoint));
     },
   };
+}
+
+/**
+ * Connects to an instance with `url` (its endpoint) and checks it answers,
+ * writable, listing its databases: the line to show. Not answering, or
+ * still in recovery, is an error naming the instance and endpoint
+ * (password masked).
+ */
+export async function checkOverSql(url: string, id: string, endpoint: { host: string; port: number }): Promise<string> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000, query_timeout: 15_000, application_name: 'pgdrill-runbook' });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    const recovery = (await client.query('SELECT pg_is_in_recovery() AS r')).rows[0]?.r === true;
+    const dbs = (await client.query('SELECT datname FROM pg_database WHERE NOT datistemplate ORDER BY 1')).rows.map((r) => String(r.datname));
+    if (recovery) throw new Error('it is still in recovery (read-only): wait and retry');
+    return `${id} answers over SQL at ${endpoint.host}:${endpoint.port}; writable; databases: ${dbs.join(', ')}`;
+  } catch (error) {
+    throw new Error(redact(`${id} does not answer as a writable server over SQL at ${endpoint.host}:${endpoint.port}: ${describeError(error)}`));
+  } finally {
+    await client.end().catch(() => {});
+  }
 }
 
 /** Step: show the new endpoint and the exact change to the services' DATABASE_URL (pgdrill does not change secrets; a person does). */

@@ -100,7 +100,7 @@ const rows: Record<string, Row> = {
   'rds: guide --to-time without an RDS target': { args: () => ['guide', 'database-lost', '--to-time', '2026-03-05T03:11:00Z', '--dry-run'], says: /--to-time applies to --target rds:<instance id>/ },
   'rds: guide --to-time that is not a time': { args: () => ['guide', 'accidental-deletion', '--target', 'rds:payments-prod', '--to-time', 'yesterday', '--dry-run'], says: /--to-time yesterday is not a time/ },
   'rds: drill --service-url without an RDS target': { args: () => ['drill', 'primary-failover', '--service-url', 'http://127.0.0.1:1'], says: /--service-url applies to --target rds:<id>/, env: NO_PG },
-  'rds: drill another scenario on RDS': { args: () => ['drill', 'slow-query', '--target', 'rds:payments-staging'], says: /On --target rds:<id> pgdrill drills primary-failover only/, env: NO_PG },
+  'rds: drill another scenario on RDS': { args: () => ['drill', 'slow-query', '--target', 'rds:payments-staging'], says: /On --target rds:<id> pgdrill drills primary-failover or database-lost/, env: NO_PG },
   'rds: drill on RDS without --url': { args: () => ['drill', 'primary-failover', '--target', 'rds:payments-staging', '--service-url', 'http://127.0.0.1:1'], says: /A drill on RDS needs --url/, env: NO_PG },
   // guide
   'guide: unknown runbook': { args: () => ['guide', 'no-such-runbook', '--dry-run'], says: /There is no runbook "no-such-runbook"/ },

@@ -6,6 +6,7 @@ import type { Lab } from '../../src/lab/lab.ts';
 import { startSupervisedService, type SupervisedService } from '../../src/service/supervised-service.ts';
 import { openRdsGuide } from '../../src/rds/rds-plan.ts';
 import { runRdsFailoverDrill } from '../../src/rds/rds-failover-drill.ts';
+import { runRdsRestoreDrill } from '../../src/rds/rds-restore-drill.ts';
 import { FakeRdsServer } from '../helpers/fake-rds-server.ts';
 import { runCli } from '../helpers/run-cli.ts';
 import { startTestLab, tempDir } from '../helpers/test-lab.ts';
@@ -145,6 +146,37 @@ describe('guide --target rds', () => {
     expect(rds.callsOf('PromoteReadReplica').map((c) => c.params.DBInstanceIdentifier)).toEqual(['orders-replica']);
     expect(promote.stdout).toMatch(/NOT verified over SQL: no --url was given/);
     expect(promote.stdout).toMatch(/DATABASE_URL: replace the host orders-prod\.abc123\.eu-west-1\.rds\.amazonaws\.com:5432 with orders-replica\./);
+  });
+
+  it('drill database-lost times a restore: a cost warning first, the copy verified over SQL, then deleted (kept with --keep)', async () => {
+    const json = path.join(dir, 'restore.json');
+    const before = rds.calls.length;
+    const run = await runCli(['drill', 'database-lost', '--target', 'rds:orders-prod', '--url', serviceUrl, '--json', json], rds.env());
+    expect(run.code, run.stderr + run.stdout).toBe(0);
+    const made = rds.calls.slice(before).filter((c) => ['RestoreDBInstanceToPointInTime', 'DeleteDBInstance'].includes(c.action));
+    expect(made.map((c) => c.action)).toEqual(['RestoreDBInstanceToPointInTime', 'DeleteDBInstance']);
+    const copy = made[0]!.params.TargetDBInstanceIdentifier!;
+    expect(made[0]!.params).toMatchObject({ SourceDBInstanceIdentifier: 'orders-prod', UseLatestRestorableTime: 'true', MultiAZ: 'false', DeletionProtection: 'false', 'Tags.Tag.2.Key': 'pgdrill:drill' });
+    expect(made[1]!.params).toMatchObject({ DBInstanceIdentifier: copy, SkipFinalSnapshot: 'true' });
+    expect(run.stderr.indexOf(`Cost: this drill creates the RDS instance ${copy}`)).toBeGreaterThanOrEqual(0);
+    expect(run.stderr.indexOf('Cost:')).toBeLessThan(run.stderr.indexOf('RDS RestoreDBInstanceToPointInTime {'));
+    expect(run.stderr).toMatch(new RegExp(`Deleted ${copy} \\(DeleteDBInstance, request id`));
+    const result = JSON.parse(fs.readFileSync(json, 'utf8')) as DrillResult;
+    expect(result.status).toBe('passed');
+    // creating, then backing-up, 150 ms each, then the SQL check: the RTO is the restore's own time.
+    expect(result.rtoMs).toBeGreaterThanOrEqual(250);
+    expect(result.rtoMs).toBeLessThan(20_000);
+    // The fake's latest restorable time is a minute behind: that is what a loss at t0 would lose.
+    expect(result.rpoMs).toBeGreaterThan(55_000);
+    expect(result.rpoMs).toBeLessThan(120_000);
+    expect(result.steps.map((s) => s.id)).toEqual(['restore-to-point-in-time', 'wait-available', 'verify-over-sql']);
+    expect(run.stdout + run.stderr + fs.readFileSync(json, 'utf8')).not.toContain(password);
+
+    const kept = await withAwsEnv(rds, () => runRdsRestoreDrill({ instanceId: 'payments-live', allowDestructive: true, keep: true }));
+    expect(kept.status).toBe('passed');
+    expect(kept.notes.join(' ')).toMatch(/not verified over SQL \(no --url\).*kept \(--keep\)/);
+    expect(rds.callsOf('DeleteDBInstance')).toHaveLength(1);
+    await expect(withAwsEnv(rds, () => runRdsRestoreDrill({ instanceId: 'payments-live', allowDestructive: false, keep: false }))).rejects.toThrow(/payments-live is not tagged pgdrill:drill=allowed/);
   });
 });
 

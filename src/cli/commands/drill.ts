@@ -12,6 +12,7 @@ import { scenarioIds } from '../../engine/catalog.ts';
 import { systemUnderDrill, type SystemUnderDrill } from '../../system/system.ts';
 import { parseRdsTarget } from '../../rds/describe-instance.ts';
 import { runRdsFailoverDrill } from '../../rds/rds-failover-drill.ts';
+import { runRdsRestoreDrill } from '../../rds/rds-restore-drill.ts';
 import { renderSuiteTable } from '../../report/suite-table.ts';
 import { progressLine, suiteExitCode, suiteWorkDir } from '../../suite/suite-output.ts';
 import { runSuite } from '../../suite/run-suite.ts';
@@ -49,6 +50,7 @@ interface DrillFlags {
   url?: string;
   region?: string;
   allowDestructive?: boolean;
+  keep?: boolean;
 }
 
 /** `pgdrill drill <scenario...> | --all | --tag`: scenarios end to end, on the lab. */
@@ -74,6 +76,7 @@ export function registerDrill(program: Command, setExit: (code: number) => void)
     .option('--url <url>', 'with --target rds:<id>: the instance\'s DATABASE_URL, to read the ledger table (postgres://user:password@endpoint:5432/database)')
     .option('--region <region>', 'with --target rds:<id>: its AWS region (default: the AWS default chain)')
     .option('--allow-destructive', 'with --target rds:<id>: act on an instance not tagged pgdrill:drill=allowed')
+    .option('--keep', 'with database-lost --target rds:<id>: keep the restored instance (it stays billed) instead of deleting it')
     .option('-q, --quiet', 'print only the result table')
     .addHelpText('after', '\nExit codes: 0 every objective met, 2 an objective breached, 1 the harness failed or a fault had no effect (ineffective).')
     .action(async (names: string[], flags: DrillFlags) => {
@@ -83,7 +86,7 @@ export function registerDrill(program: Command, setExit: (code: number) => void)
         await rdsDrill(names, flags, system, config.rate, setExit);
         return;
       }
-      for (const [flag, given] of [['--service-url', flags.serviceUrl], ['--url', flags.url], ['--region', flags.region], ['--allow-destructive', flags.allowDestructive]] as const) {
+      for (const [flag, given] of [['--service-url', flags.serviceUrl], ['--url', flags.url], ['--region', flags.region], ['--allow-destructive', flags.allowDestructive], ['--keep', flags.keep]] as const) {
         if (given !== undefined) throw new UserError(`${flag} applies to --target rds:<id>.`, 'Add --target rds:<instance id>, or leave it out (lab drills act on the lab).');
       }
       const scenarios = await selectScenarios({ names, all: flags.all, tags: flags.tag });
@@ -140,32 +143,31 @@ export function registerDrill(program: Command, setExit: (code: number) => void)
     });
 }
 
-/** `drill primary-failover --target rds:<id>`: a forced failover of an RDS instance under the load of the user's service. */
+/** `drill primary-failover | database-lost --target rds:<id>`: a forced failover under the load of the user's service, or a restore timed for RTO. */
 async function rdsDrill(names: string[], flags: DrillFlags, system: SystemUnderDrill, configRate: number | undefined, setExit: (code: number) => void): Promise<void> {
   const instanceId = parseRdsTarget(flags.target ?? '');
-  if (names.length !== 1 || names[0] !== 'primary-failover' || flags.all || flags.tag) {
-    throw new UserError(`On --target rds:<id> pgdrill drills primary-failover only (asked: ${[...names, ...(flags.all ? ['--all'] : []), ...(flags.tag ?? []).map((t) => `--tag ${t}`)].join(' ') || 'nothing'}).`, `Run \`pgdrill drill primary-failover --target rds:${instanceId} --service-url <url> --url <DATABASE_URL>\`.`);
+  const name = names[0];
+  if (names.length !== 1 || (name !== 'primary-failover' && name !== 'database-lost') || flags.all || flags.tag) {
+    throw new UserError(`On --target rds:<id> pgdrill drills primary-failover or database-lost, one at a time (asked: ${[...names, ...(flags.all ? ['--all'] : []), ...(flags.tag ?? []).map((t) => `--tag ${t}`)].join(' ') || 'nothing'}).`, `Run \`pgdrill drill primary-failover --target rds:${instanceId} --service-url <url> --url <DATABASE_URL>\` or \`pgdrill drill database-lost --target rds:${instanceId}\`.`);
   }
   for (const [flag, given] of [['--lab-dir', flags.labDir], ['--pooler', flags.pooler], ['--variant', flags.variant]] as const) {
     if (given !== undefined) throw new UserError(`${flag} does not apply to --target rds:<id>.`, 'Leave it out.');
   }
-  const serviceUrl = flags.serviceUrl ?? system.external?.url;
-  if (!serviceUrl) throw new UserError('A drill on RDS needs your service: --service-url (or service.url in the config).', 'Run the service against the instance, then give --service-url http://host:port.');
-  if (!flags.url) throw new UserError('A drill on RDS needs --url, the instance\'s DATABASE_URL: the ledger of acknowledged writes is checked in its database.', 'Add --url postgres://user:password@<endpoint>:5432/<database>.');
   if (flags.json) checkOutputFile(flags.json, '--json');
-  const rate = flags.rate ?? configRate;
-  const result = await runRdsFailoverDrill({
-    instanceId,
-    serviceUrl,
-    databaseUrl: flags.url,
-    allowDestructive: flags.allowDestructive === true,
-    system,
-    ...(flags.region ? { region: flags.region } : {}),
-    ...(rate !== undefined ? { load: { rate } } : {}),
-    ...(flags.observe !== undefined ? { observeMs: flags.observe } : {}),
-    objectives: { ...(flags.objectiveRto !== undefined ? { rtoMs: flags.objectiveRto } : {}), ...(flags.objectiveRpo !== undefined ? { rpoMs: flags.objectiveRpo } : {}) },
-    ...(flags.quiet ? {} : { log: (line: string) => warn(`· ${line}`) }),
-  });
+  const objectives = { ...(flags.objectiveRto !== undefined ? { rtoMs: flags.objectiveRto } : {}), ...(flags.objectiveRpo !== undefined ? { rpoMs: flags.objectiveRpo } : {}) };
+  const common = { instanceId, allowDestructive: flags.allowDestructive === true, objectives, ...(flags.region ? { region: flags.region } : {}), ...(flags.quiet ? {} : { log: (line: string) => warn(`· ${line}`) }) };
+  let result: DrillResult;
+  if (name === 'database-lost') {
+    if (flags.serviceUrl) throw new UserError('database-lost on RDS times a restore into a new instance; no load runs, so --service-url is not used.', 'Leave --service-url out.');
+    result = await runRdsRestoreDrill({ ...common, keep: flags.keep === true, ...(flags.url ? { databaseUrl: flags.url } : {}) });
+  } else {
+    if (flags.keep) throw new UserError('--keep applies to database-lost (a restore creates an instance); a forced failover creates nothing.', 'Leave --keep out.');
+    const serviceUrl = flags.serviceUrl ?? system.external?.url;
+    if (!serviceUrl) throw new UserError('A failover drill on RDS needs your service: --service-url (or service.url in the config).', 'Run the service against the instance, then give --service-url http://host:port.');
+    if (!flags.url) throw new UserError('A drill on RDS needs --url, the instance\'s DATABASE_URL: the ledger of acknowledged writes is checked in its database.', 'Add --url postgres://user:password@<endpoint>:5432/<database>.');
+    const rate = flags.rate ?? configRate;
+    result = await runRdsFailoverDrill({ ...common, serviceUrl, databaseUrl: flags.url, system, ...(rate !== undefined ? { load: { rate } } : {}), ...(flags.observe !== undefined ? { observeMs: flags.observe } : {}) });
+  }
   printDrillResult(result);
   if (flags.json) writeJsonReport(flags.json, result);
   setExit(exitCodeOf(result.status));
