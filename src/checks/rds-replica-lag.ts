@@ -31,8 +31,8 @@ function replication(i: DBInstance): { status: string; normal: boolean } {
  * the CloudWatch metric ReplicaLag, which pgdrill does not read): the lag is
  * measured over SQL when --url connects to the same instance (on a replica:
  * now() - pg_last_xact_replay_timestamp() while WAL is still to replay; on a
- * primary: pg_stat_replication's replay_lag), and is otherwise a warning
- * saying it is unknown.
+ * primary: the largest replay_lag of pg_stat_replication, which needs
+ * pg_monitor to see), and is otherwise a warning saying why it is unknown.
  */
 export const rdsReplicaLagCheck = defineCheck<RdsReplicaFacts>({
   id: 'rds-replica-lag',
@@ -48,12 +48,17 @@ export const rdsReplicaLagCheck = defineCheck<RdsReplicaFacts>({
     let lagMs: number | null = null;
     let lagUnknownReason: string | null = 'lag is the CloudWatch metric ReplicaLag, which the RDS API does not return: give --url (this instance) to measure it over SQL';
     try {
-      const sql = source
-        ? "SELECT CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0 ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp()) * 1000 END::float8 AS lag_ms"
-        : 'SELECT max(extract(epoch FROM replay_lag) * 1000)::float8 AS lag_ms FROM pg_stat_replication';
-      const [row] = await ctx.query(null, sql);
-      lagMs = row?.lag_ms === null || row?.lag_ms === undefined ? 0 : Number(row.lag_ms);
-      lagUnknownReason = null;
+      if (source) {
+        const [row] = await ctx.query(null, "SELECT pg_is_in_recovery() AS standby, CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0 ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp()) * 1000 END::float8 AS lag_ms");
+        if (row?.standby !== true) lagUnknownReason = 'the --url server is not in recovery: it is not this replica';
+        else if (row.lag_ms === null) lagUnknownReason = 'the replica has replayed nothing yet';
+        else [lagMs, lagUnknownReason] = [Number(row.lag_ms), null];
+      } else {
+        const [row] = await ctx.query(null, 'SELECT count(state)::int AS seen, coalesce(max(extract(epoch FROM replay_lag) * 1000), 0)::float8 AS lag_ms FROM pg_stat_replication');
+        // Without pg_monitor a role sees the rows but not their state or lag; idle standbys report no lag (caught up).
+        if (!row || Number(row.seen) === 0) lagUnknownReason = `pg_stat_replication shows ${ctx.session.user} no streaming standby (it needs pg_monitor to see them)`;
+        else [lagMs, lagUnknownReason] = [Number(row.lag_ms), null];
+      }
     } catch (error) {
       if (!(error instanceof CheckSkipped)) lagUnknownReason = `measuring the lag over SQL failed: ${(error as Error).message}`;
     }

@@ -4,6 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DrillResult } from '../../src/core/result.ts';
 import type { Lab } from '../../src/lab/lab.ts';
 import { startSupervisedService, type SupervisedService } from '../../src/service/supervised-service.ts';
+import { CHECKS_BY_ID, RDS_CHECKS } from '../../src/checks/index.ts';
+import { openCheckContext } from '../../src/checks/open-check-context.ts';
+import { runChecks } from '../../src/checks/run-checks.ts';
 import { openRdsGuide } from '../../src/rds/rds-plan.ts';
 import { runRdsFailoverDrill } from '../../src/rds/rds-failover-drill.ts';
 import { runRdsRestoreDrill } from '../../src/rds/rds-restore-drill.ts';
@@ -51,7 +54,7 @@ describe('guide --target rds', () => {
     rds.tags.set(rds.arn('payments-prod'), { 'pgdrill:drill': 'allowed', team: 'payments' });
     rds.addInstance('payments-live', {});
     rds.addInstance('orders-prod', { MultiAZ: false, ReadReplicaDBInstanceIdentifiers: ['orders-replica'] });
-    rds.addInstance('orders-replica', { MultiAZ: false, ReadReplicaSourceDBInstanceIdentifier: 'orders-prod' });
+    rds.addInstance('orders-replica', { MultiAZ: false, ReadReplicaSourceDBInstanceIdentifier: 'orders-prod', StatusInfos: [{ StatusType: 'read replication', Normal: true, Status: 'replicating' }] });
     rds.tags.set(rds.arn('orders-prod'), { 'pgdrill:drill': 'allowed' });
   });
 
@@ -146,6 +149,20 @@ describe('guide --target rds', () => {
     expect(rds.callsOf('PromoteReadReplica').map((c) => c.params.DBInstanceIdentifier)).toEqual(['orders-replica']);
     expect(promote.stdout).toMatch(/NOT verified over SQL: no --url was given/);
     expect(promote.stdout).toMatch(/DATABASE_URL: replace the host orders-prod\.abc123\.eu-west-1\.rds\.amazonaws\.com:5432 with orders-replica\./);
+  });
+
+  it('check --rds with --url: the SQL checks and the RDS checks on one report; replica lag over SQL says why it is unknown', async () => {
+    const { ctx, close } = await withAwsEnv(rds, () => openCheckContext({ url: lab.adminUrl('postgres'), rds: { id: 'orders-prod' } }));
+    try {
+      expect(ctx.target).toEqual({ kind: 'url', name: `127.0.0.1:${lab.endpoint.port} (RDS orders-prod)` });
+      const [checksums, lag] = await runChecks([CHECKS_BY_ID.get('data-checksums')!, RDS_CHECKS.find((c) => c.id === 'rds-replica-lag')!], ctx);
+      expect(checksums?.status).toBe('pass');
+      // RDS lists a replica; the server behind --url streams to none (the lab has no replica): unknown, and why.
+      expect(lag).toMatchObject({ status: 'warn' });
+      expect(lag?.found).toMatch(/^orders-replica replicating; lag unknown: pg_stat_replication shows \S+ no streaming standby \(it needs pg_monitor/);
+    } finally {
+      await close();
+    }
   });
 
   it('drill database-lost times a restore: a cost warning first, the copy verified over SQL, then deleted (kept with --keep)', async () => {
