@@ -119,6 +119,21 @@ describe('check --rds', () => {
       delete process.env.PGDRILL_RDS_MAX_ATTEMPTS;
     }
     await expect(openCheckContext({ rds: { id: 'nope-db' } })).rejects.toThrow(/^RDS DescribeDBInstances on nope-db failed: not found \(request id [0-9a-f-]+\): DBInstance nope-db not found/);
+    // No region anywhere in the default chain, then no credentials: said as such, with where to set them.
+    const region = process.env.AWS_REGION;
+    delete process.env.AWS_REGION;
+    try {
+      await expect(openCheckContext({ rds: { id: 'payments-prod' } })).rejects.toThrow(/^RDS DescribeDBInstances on payments-prod failed: the AWS credentials or region could not be used .*Region is missing/);
+    } finally {
+      process.env.AWS_REGION = region;
+    }
+    const key = process.env.AWS_ACCESS_KEY_ID;
+    delete process.env.AWS_ACCESS_KEY_ID;
+    try {
+      await expect(openCheckContext({ rds: { id: 'payments-prod' } })).rejects.toThrow(/^RDS DescribeDBInstances on payments-prod failed: the AWS credentials or region could not be used \(CredentialsProviderError\)/);
+    } finally {
+      process.env.AWS_ACCESS_KEY_ID = key;
+    }
   });
 
   it('the CLI: same text, --json and --junit as check; exit 2 on a failure; access denied and throttling as the SDK sees them', async () => {
