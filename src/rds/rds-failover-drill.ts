@@ -1,6 +1,6 @@
 import { RebootDBInstanceCommand } from '@aws-sdk/client-rds';
 import pg from 'pg';
-import { UserError, describeError, isHarnessBug } from '../core/errors.ts';
+import { UserError } from '../core/errors.ts';
 import type { DrillResult, StepResult } from '../core/result.ts';
 import type { Objectives } from '../core/scenario.ts';
 import { DEFAULT_SLOW_REQUEST_MS, loadData, measuredFields, presentIds, recoveryOf, waitForHealth, type LedgerTable } from '../engine/drill.ts';
@@ -16,6 +16,7 @@ import { CleanupStack } from '../util/cleanup.ts';
 import { redact } from '../util/redact.ts';
 import { sleep } from '../util/sleep.ts';
 import { rdsCall } from './aws-errors.ts';
+import { drillFailure } from './drill-error.ts';
 import { describeInstance, instanceTags } from './describe-instance.ts';
 import { openRdsClient, waiterTiming } from './rds-client.ts';
 import { RdsTarget } from './rds-target.ts';
@@ -122,11 +123,7 @@ export async function runRdsFailoverDrill(options: RdsFailoverDrillOptions): Pro
     loss = measureDataLoss(outcome.ledger, outcome.attemptedWriteIds, await presentIds((text, p) => ctx.sql(database, text, p), outcome.attemptedWriteIds, ledger), t0);
     recovery = recoveryOf(outcome, loss, t0, outcome.stoppedAt, DEFAULT_SLOW_REQUEST_MS);
   } catch (error) {
-    if (error instanceof UserError && t0 === null) {
-      await cleanup.dispose();
-      throw error;
-    }
-    harnessError = isHarnessBug(error) ? `internal error (a bug in pgdrill): ${(error as Error).stack ?? String(error)}` : describeError(error);
+    harnessError = await drillFailure(error, t0 !== null, cleanup);
   } finally {
     cleanupFailures = await cleanup.dispose();
   }

@@ -1,11 +1,13 @@
 import { DeleteDBInstanceCommand, RestoreDBInstanceToPointInTimeCommand } from '@aws-sdk/client-rds';
-import { UserError, describeError, isHarnessBug } from '../core/errors.ts';
+import { UserError } from '../core/errors.ts';
 import type { DrillResult, StepResult } from '../core/result.ts';
 import type { Objectives } from '../core/scenario.ts';
+import { measuredFields } from '../engine/drill.ts';
 import { DrillClock } from '../measure/clock.ts';
 import { CleanupStack } from '../util/cleanup.ts';
 import { redact } from '../util/redact.ts';
 import { rdsCall } from './aws-errors.ts';
+import { drillFailure } from './drill-error.ts';
 import { describeInstance, instanceTags, restorableWindow } from './describe-instance.ts';
 import { openRdsClient, waiterTiming } from './rds-client.ts';
 import { RdsTarget } from './rds-target.ts';
@@ -94,11 +96,7 @@ export async function runRdsRestoreDrill(options: RdsRestoreDrillOptions): Promi
       rtoMs = Math.round(clock.now() - t0);
     });
   } catch (error) {
-    if (error instanceof UserError && t0 === null) {
-      await cleanup.dispose();
-      throw error;
-    }
-    harnessError = isHarnessBug(error) ? `internal error (a bug in pgdrill): ${(error as Error).stack ?? String(error)}` : describeError(error);
+    harnessError = await drillFailure(error, t0 !== null, cleanup);
   } finally {
     cleanupFailures = await cleanup.dispose();
   }
@@ -111,21 +109,15 @@ export async function runRdsRestoreDrill(options: RdsRestoreDrillOptions): Promi
     variant: 'rds',
     status: harnessError ? 'error' : reasons.length ? 'breached' : 'passed',
     reasons: harnessError ? [redact(harnessError)] : reasons,
+    ...measuredFields(undefined, undefined, undefined, 0),
     rtoMs,
-    ttdMs: null,
     rpoMs,
-    ackedWrites: 0,
-    lostWrites: 0,
-    unackedPresentWrites: 0,
-    requests: 0,
-    failedRequests: 0,
     objectives,
     fault: { name: 'rds-restore', description: `the loss of ${options.instanceId}, answered by a point-in-time restore to its latest restorable time`, holdMs: 0 },
     steps,
     startedAt: clock.wall(0),
     finishedAt: new Date().toISOString(),
     t0Ms: t0,
-    load: null,
     cleanupFailures,
     notes: [`RTO here is the restore's own time (call to verified copy); RPO is how far the restore point lay behind the call. No load runs: the source keeps serving.`, ...notes],
   };
