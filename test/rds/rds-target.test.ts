@@ -53,6 +53,7 @@ describe('guide --target rds', () => {
     rds.addInstance('payments-prod', { Endpoint: at });
     rds.tags.set(rds.arn('payments-prod'), { 'pgdrill:drill': 'allowed', team: 'payments' });
     rds.addInstance('payments-live', {});
+    rds.addInstance('ledger-db', {});
     rds.addInstance('orders-prod', { MultiAZ: false, ReadReplicaDBInstanceIdentifiers: ['orders-replica'] });
     rds.addInstance('orders-replica', { MultiAZ: false, ReadReplicaSourceDBInstanceIdentifier: 'orders-prod', StatusInfos: [{ StatusType: 'read replication', Normal: true, Status: 'replicating' }] });
     rds.tags.set(rds.arn('orders-prod'), { 'pgdrill:drill': 'allowed' });
@@ -119,13 +120,16 @@ describe('guide --target rds', () => {
     expect(rds.callsOf()).toHaveLength(1);
   });
 
-  it('an untagged instance without --allow-destructive: the restore is refused and nothing is created', async () => {
+  it('an untagged instance without --allow-destructive: the restore is refused, nothing is created, and the resume command names the target', async () => {
     const before = rds.callsOf().length;
-    const run = await runCli(['guide', 'database-lost', '--target', 'rds:payments-live', '--yes', '--confirm', 'payments-live', '--journal', journal('refused')], rds.env());
+    const j = journal('refused');
+    const run = await runCli(['guide', 'database-lost', '--target', 'rds:ledger-db', '--yes', '--confirm', 'ledger-db', '--journal', j], rds.env());
     expect(run.code).toBe(1);
-    expect(run.stdout).toMatch(/refused: This step is destructive .* the RDS instance payments-live is not tagged pgdrill:drill=allowed/);
+    expect(run.stdout).toMatch(/refused: This step is destructive .* the RDS instance ledger-db is not tagged pgdrill:drill=allowed/);
     expect(run.stderr).toMatch(/Pass --allow-destructive/);
     expect(rds.callsOf()).toHaveLength(before);
+    // The way on names this target, so a resume acts on the same instance.
+    expect(run.stderr).toContain(`pgdrill guide database-lost --resume ${j} --target rds:ledger-db`);
   });
 
   it('access denied on the restore: the step fails naming the call, the instance and the IAM action', async () => {
