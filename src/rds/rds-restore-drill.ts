@@ -1,4 +1,4 @@
-import { DeleteDBInstanceCommand, RestoreDBInstanceToPointInTimeCommand } from '@aws-sdk/client-rds';
+import { DeleteDBInstanceCommand, DescribeDBInstancesCommand, RestoreDBInstanceToPointInTimeCommand } from '@aws-sdk/client-rds';
 import { UserError } from '../core/errors.ts';
 import type { DrillResult, StepResult } from '../core/result.ts';
 import type { Objectives } from '../core/scenario.ts';
@@ -72,7 +72,8 @@ export async function runRdsRestoreDrill(options: RdsRestoreDrillOptions): Promi
     log(`Cost: this drill creates the RDS instance ${copy} (${params.DBInstanceClass ?? 'the source\'s class'}, ${source.AllocatedStorage ?? '?'} GB ${source.StorageType ?? ''}), billed from its creation until it is deleted; pgdrill deletes it at the end${options.keep ? ' unless --keep: with --keep it stays, and stays billed' : ''}.`);
     if (!options.keep) {
       cleanup.defer(`delete the drill's copy ${copy}`, async () => {
-        const exists = await describeInstance(client, copy).then(() => true, () => false);
+        // Only "not found" means there is nothing to delete (the restore was never accepted); any other answer, try.
+        const exists = await client.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: copy })).then(() => true, (e: { name?: string }) => !e?.name?.startsWith('DBInstanceNotFound'));
         if (!exists) return;
         const out = await rdsCall('DeleteDBInstance', copy, () => client.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: copy, SkipFinalSnapshot: true, DeleteAutomatedBackups: true })));
         log(`Deleted ${copy} (DeleteDBInstance, request id ${out.$metadata.requestId ?? 'none'}; it stops being billed once RDS finishes deleting it).`);

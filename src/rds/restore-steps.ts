@@ -1,7 +1,7 @@
 import { RestoreDBInstanceToPointInTimeCommand, type DBInstance, type RestoreDBInstanceToPointInTimeCommandInput } from '@aws-sdk/client-rds';
 import pg from 'pg';
 import type { RunbookStep, StepContext } from '../core/runbook.ts';
-import { describeError } from '../core/errors.ts';
+import { UserError, describeError } from '../core/errors.ts';
 import { redact } from '../util/redact.ts';
 import { describeInstance, restorableWindow } from './describe-instance.ts';
 import { mutatingCall, showCall } from './mutating-call.ts';
@@ -141,7 +141,7 @@ export async function checkOverSql(url: string, id: string, endpoint: { host: st
     if (recovery) throw new Error('it is still in recovery (read-only): wait and retry');
     return `${id} answers over SQL at ${endpoint.host}:${endpoint.port}; writable; databases: ${dbs.join(', ')}`;
   } catch (error) {
-    throw new Error(redact(`${id} does not answer as a writable server over SQL at ${endpoint.host}:${endpoint.port}: ${describeError(error)}`));
+    throw new UserError(redact(`${id} does not answer as a writable server over SQL at ${endpoint.host}:${endpoint.port}: ${describeError(error)}`), 'Check the --url (user, password, database) and that the instance\'s security groups let this machine in; then retry.');
   } finally {
     await client.end().catch(() => {});
   }

@@ -198,6 +198,14 @@ describe('guide --target rds', () => {
     expect(kept.notes.join(' ')).toMatch(/not verified over SQL \(no --url\).*kept \(--keep\)/);
     expect(rds.callsOf('DeleteDBInstance')).toHaveLength(1);
     await expect(withAwsEnv(rds, () => runRdsRestoreDrill({ instanceId: 'payments-live', allowDestructive: false, keep: false }))).rejects.toThrow(/payments-live is not tagged pgdrill:drill=allowed/);
+
+    // A copy that does not answer over SQL: the drill is an error, and the copy is deleted all the same.
+    const wrong = new URL(serviceUrl);
+    wrong.password = 'not-the-password';
+    const failed = await withAwsEnv(rds, () => runRdsRestoreDrill({ instanceId: 'ledger-db', allowDestructive: true, keep: false, databaseUrl: wrong.href }));
+    expect(failed.status).toBe('error');
+    expect(failed.reasons[0]).toMatch(/^ledger-db-restored-\d{12} does not answer as a writable server over SQL at 127\.0\.0\.1:\d+: /);
+    expect(rds.callsOf('DeleteDBInstance').map((c) => c.params.DBInstanceIdentifier)).toEqual([copy, expect.stringMatching(/^ledger-db-restored-/)]);
   });
 });
 
