@@ -1,19 +1,15 @@
-import type { RestoreDBInstanceToPointInTimeCommandInput } from '@aws-sdk/client-rds';
+import { DescribeDBSnapshotsCommand } from '@aws-sdk/client-rds';
 import { UserError } from '../core/errors.ts';
 import type { Runbook } from '../core/runbook.ts';
 import { describeInstance, instanceTags, restorableWindow } from './describe-instance.ts';
 import { openRdsClient, waiterTiming } from './rds-client.ts';
 import { RdsTarget } from './rds-target.ts';
-import { pointInTimeRestoreParams, restoredInstanceId, type RestorePoint } from './restore-plan.ts';
+import { rdsCall } from './aws-errors.ts';
+import { pointInTimeRestoreParams, restoredInstanceId, snapshotRestoreParams, type RestorePoint } from './restore-plan.ts';
 import type { RdsStepDeps } from './restore-steps.ts';
 import { rdsAccidentalDeletion } from './runbooks/accidental-deletion.ts';
 import { rdsDatabaseLost } from './runbooks/database-lost.ts';
 import { rdsPrimaryFailover } from './runbooks/primary-failover.ts';
-
-/** The exact restore a session will request, fixed when the session opens (shown before it runs, and by --dry-run). */
-export interface RdsRestorePlan {
-  params: RestoreDBInstanceToPointInTimeCommandInput;
-}
 
 /** The runbooks that act on an RDS instance through the API, by the id `pgdrill guide` is given. */
 export const RDS_RUNBOOK_IDS = ['database-lost', 'accidental-deletion', 'primary-failover'] as const;
@@ -32,7 +28,8 @@ export interface RdsGuideOptions {
 
 /**
  * Opens an RDS instance as a guide target, read-only (DescribeDBInstances,
- * ListTagsForResource, DescribeDBInstanceAutomatedBackups), and builds the
+ * ListTagsForResource, DescribeDBInstanceAutomatedBackups, and
+ * DescribeDBSnapshots when there is no point-in-time window), and builds the
  * RDS variant of the runbook with its exact calls. An id with no RDS
  * variant, or `--to-time` where it means nothing, is a `UserError`.
  * `close` releases the SDK client.
@@ -52,10 +49,16 @@ export async function openRdsGuide(options: RdsGuideOptions): Promise<{ target: 
     let runbook: Runbook;
     if (options.runbookId === 'primary-failover') runbook = rdsPrimaryFailover(deps);
     else {
+      // The restore is fixed now, so that every step and --dry-run show the exact call.
       const window = await restorableWindow(client, options.instanceId);
+      const copy = restoredInstanceId(options.instanceId, options.now ?? new Date());
       const point: RestorePoint = options.toTime ? { kind: 'time', time: options.toTime } : { kind: 'latest' };
-      const params = pointInTimeRestoreParams(instance, window, point, restoredInstanceId(options.instanceId, options.now ?? new Date()));
-      runbook = options.runbookId === 'database-lost' ? rdsDatabaseLost(deps, { params }) : rdsAccidentalDeletion(deps, { params });
+      if (options.runbookId === 'accidental-deletion') runbook = rdsAccidentalDeletion(deps, pointInTimeRestoreParams(instance, window, point, copy));
+      else if (window) runbook = rdsDatabaseLost(deps, { call: 'RestoreDBInstanceToPointInTime', params: pointInTimeRestoreParams(instance, window, point, copy) });
+      else {
+        const snapshots = await rdsCall('DescribeDBSnapshots', options.instanceId, () => client.send(new DescribeDBSnapshotsCommand({ DBInstanceIdentifier: options.instanceId })));
+        runbook = rdsDatabaseLost(deps, { call: 'RestoreDBInstanceFromDBSnapshot', params: snapshotRestoreParams(instance, snapshots.DBSnapshots ?? [], copy) });
+      }
     }
     return { target, runbook, close: () => client.destroy() };
   } catch (error) {

@@ -1,4 +1,4 @@
-import { RestoreDBInstanceToPointInTimeCommand, type DBInstance, type RestoreDBInstanceToPointInTimeCommandInput } from '@aws-sdk/client-rds';
+import { RestoreDBInstanceFromDBSnapshotCommand, RestoreDBInstanceToPointInTimeCommand, type DBInstance, type RestoreDBInstanceFromDBSnapshotCommandInput, type RestoreDBInstanceToPointInTimeCommandInput } from '@aws-sdk/client-rds';
 import pg from 'pg';
 import type { RunbookStep, StepContext } from '../core/runbook.ts';
 import { UserError, describeError } from '../core/errors.ts';
@@ -47,15 +47,31 @@ export function describeSourceStep(deps: RdsStepDeps): RunbookStep {
   };
 }
 
-/** Step (destructive: it creates a billed instance): RestoreDBInstanceToPointInTime with exactly `params`. Resumed after it was accepted, it does not call again. */
-export function restoreStep(deps: RdsStepDeps, params: RestoreDBInstanceToPointInTimeCommandInput): RunbookStep {
-  const target = params.TargetDBInstanceIdentifier ?? '?';
-  const spec = { call: 'RestoreDBInstanceToPointInTime', instance: deps.target.name, params };
+/** A restore into a new instance, as a session will request it: to a point in time, or from a snapshot (no point-in-time window). */
+export type RestoreRequest =
+  | { call: 'RestoreDBInstanceToPointInTime'; params: RestoreDBInstanceToPointInTimeCommandInput }
+  | { call: 'RestoreDBInstanceFromDBSnapshot'; params: RestoreDBInstanceFromDBSnapshotCommandInput };
+
+/** The identifier of the instance a restore creates. */
+export function restoredIdOf(request: RestoreRequest): string {
+  return (request.call === 'RestoreDBInstanceToPointInTime' ? request.params.TargetDBInstanceIdentifier : request.params.DBInstanceIdentifier) ?? '?';
+}
+
+/** Step (destructive: it creates a billed instance): the restore call with exactly its parameters. Resumed after it was accepted, it does not call again. */
+export function restoreStep(deps: RdsStepDeps, request: RestoreRequest): RunbookStep {
+  const target = restoredIdOf(request);
+  const spec = { call: request.call, instance: deps.target.name, params: request.params };
+  const pitr = request.call === 'RestoreDBInstanceToPointInTime' ? request.params : undefined;
+  const from = request.call === 'RestoreDBInstanceToPointInTime'
+    ? (request.params.UseLatestRestorableTime ? 'to its latest restorable time' : `to ${request.params.RestoreTime?.toISOString()}`)
+    : `from the snapshot ${request.params.DBSnapshotIdentifier}`;
   return {
-    id: 'restore-to-point-in-time',
-    title: `Restore ${deps.target.name} ${params.UseLatestRestorableTime ? 'to its latest restorable time' : `to ${params.RestoreTime?.toISOString()}`} into ${target}`,
-    why: 'RDS restores into a new instance (it never overwrites the source): the newest automated snapshot before the point, then the WAL up to it. The new instance gets the source\'s network, parameter group and security groups, so the services can reach it once they point at it.',
-    expect: `RDS accepts the call (a request id) and ${target} starts "creating". It is billed like ${params.DBInstanceClass ?? 'the source'} from now until it is deleted.`,
+    id: pitr ? 'restore-to-point-in-time' : 'restore-from-snapshot',
+    title: `Restore ${deps.target.name} ${from} into ${target}`,
+    why: pitr
+      ? 'RDS restores into a new instance (it never overwrites the source): the newest automated snapshot before the point, then the WAL up to it. The new instance gets the source\'s network, parameter group and security groups, so the services can reach it once they point at it.'
+      : `${deps.target.name} has no point-in-time window (automated backups off), so its newest snapshot is the latest copy RDS has: everything written after the snapshot is lost. The new instance gets the source's network, parameter group and security groups.`,
+    expect: `RDS accepts the call (a request id) and ${target} starts "creating". It is billed like ${request.params.DBInstanceClass ?? 'the source'} from now until it is deleted.`,
     command: { kind: 'action', text: showCall(spec) },
     destructive: { touches: `a new, billed RDS instance ${target} restored from ${deps.target.name}` },
     timeoutMs: 120_000,
@@ -65,7 +81,8 @@ export function restoreStep(deps: RdsStepDeps, params: RestoreDBInstanceToPointI
         ctx.output(`${target} was already requested in this session; not calling again`);
         return;
       }
-      await mutatingCall(ctx, spec, (p) => deps.target.client.send(new RestoreDBInstanceToPointInTimeCommand(p)));
+      if (request.call === 'RestoreDBInstanceToPointInTime') await mutatingCall(ctx, { ...spec, params: request.params }, (p) => deps.target.client.send(new RestoreDBInstanceToPointInTimeCommand(p)));
+      else await mutatingCall(ctx, { ...spec, params: request.params }, (p) => deps.target.client.send(new RestoreDBInstanceFromDBSnapshotCommand(p)));
       ctx.memory.set(RESTORED_KEY, { id: target } satisfies RestoredInstance);
     },
   };

@@ -54,6 +54,11 @@ describe('guide --target rds', () => {
     rds.tags.set(rds.arn('payments-prod'), { 'pgdrill:drill': 'allowed', team: 'payments' });
     rds.addInstance('payments-live', {});
     rds.addInstance('ledger-db', {});
+    // Automated backups off: no point-in-time window; two manual snapshots (and none at all for bare-db).
+    rds.addInstance('archive-db', { BackupRetentionPeriod: 0, LatestRestorableTime: undefined });
+    rds.addSnapshot('archive-db', 'manual', 10 * 86_400_000, 'archive-db-older');
+    rds.addSnapshot('archive-db', 'manual', 86_400_000, 'archive-db-newest');
+    rds.addInstance('bare-db', { BackupRetentionPeriod: 0, LatestRestorableTime: undefined });
     rds.addInstance('orders-prod', { MultiAZ: false, ReadReplicaDBInstanceIdentifiers: ['orders-replica'] });
     rds.addInstance('orders-replica', { MultiAZ: false, ReadReplicaSourceDBInstanceIdentifier: 'orders-prod', StatusInfos: [{ StatusType: 'read replication', Normal: true, Status: 'replicating' }] });
     rds.tags.set(rds.arn('orders-prod'), { 'pgdrill:drill': 'allowed' });
@@ -118,6 +123,21 @@ describe('guide --target rds', () => {
       await expect(openRdsGuide({ instanceId: 'payments-live', runbookId: 'slow-query' })).rejects.toThrow(/The runbook slow-query has no RDS variant/);
     });
     expect(rds.callsOf()).toHaveLength(1);
+  });
+
+  it('database-lost without a point-in-time window restores from the newest snapshot; with no snapshot either, it says RDS has nothing to restore from', async () => {
+    await withAwsEnv(rds, async () => {
+      const bare = openRdsGuide({ instanceId: 'bare-db', runbookId: 'database-lost' });
+      await expect(bare).rejects.toThrow(/bare-db has no point-in-time window and no available snapshot/);
+    });
+    const before = rds.callsOf().length;
+    const run = await runCli(['guide', 'database-lost', '--target', 'rds:archive-db', '--allow-destructive', '--yes', '--confirm', 'archive-db', '--journal', journal('snapshot')], rds.env());
+    expect(run.code, run.stderr + run.stdout).toBe(0);
+    expect(run.stdout).toMatch(/step 2\/5 restore-from-snapshot: Restore archive-db from the snapshot archive-db-newest into archive-db-restored-/);
+    const made = rds.callsOf().slice(before);
+    expect(made.map((c) => c.action)).toEqual(['RestoreDBInstanceFromDBSnapshot']);
+    expect(made[0]!.params).toMatchObject({ DBSnapshotIdentifier: 'archive-db-newest', DBSubnetGroupName: 'payments-subnets', DBParameterGroupName: 'payments-pg15', 'VpcSecurityGroupIds.VpcSecurityGroupId.1': 'sg-0a1' });
+    expect(run.stdout).toMatch(/state available, /);
   });
 
   it('an untagged instance without --allow-destructive: the restore is refused, nothing is created, and the resume command names the target', async () => {

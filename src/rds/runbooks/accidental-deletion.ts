@@ -1,6 +1,6 @@
 import { defineRunbook, type Runbook } from '../../core/runbook.ts';
+import type { RestoreDBInstanceToPointInTimeCommandInput } from '@aws-sdk/client-rds';
 import { describeSourceStep, restoreStep, switchUrlStep, verifySqlStep, waitStep, type RdsStepDeps } from '../restore-steps.ts';
-import type { RdsRestorePlan } from '../rds-plan.ts';
 import { RESTORE_TYPICAL } from './database-lost.ts';
 
 /**
@@ -9,16 +9,16 @@ import { RESTORE_TYPICAL } from './database-lost.ts';
  * verify it over SQL, then copy the lost rows back (by hand: only a person
  * knows which rows are right), or switch over to it.
  */
-export function rdsAccidentalDeletion(deps: RdsStepDeps, plan: RdsRestorePlan): Runbook {
-  const id = plan.params.TargetDBInstanceIdentifier ?? '?';
-  const when = plan.params.RestoreTime?.toISOString() ?? 'the time given with --to-time';
+export function rdsAccidentalDeletion(deps: RdsStepDeps, params: RestoreDBInstanceToPointInTimeCommandInput): Runbook {
+  const id = params.TargetDBInstanceIdentifier ?? '?';
+  const when = params.RestoreTime?.toISOString() ?? 'the time given with --to-time';
   return defineRunbook({
     id: 'accidental-deletion',
     title: `Data deleted by mistake (RDS ${deps.target.name}, back to ${when})`,
     summary: `Use when rows or a table of ${deps.target.name} were deleted or overwritten by mistake. RDS restores a copy of the instance as it was at ${when} into a new instance; the live instance keeps running. Copy the lost data back from the copy, then delete it.`,
     steps: [
       describeSourceStep(deps),
-      restoreStep(deps, plan.params),
+      restoreStep(deps, { call: 'RestoreDBInstanceToPointInTime', params }),
       waitStep(deps, id, RESTORE_TYPICAL),
       verifySqlStep(deps, id),
       {
