@@ -23,6 +23,7 @@ export interface RdsCheckFacts {
   replicas: DBInstance[] | Unreadable;
 }
 
+/** True when a part of the facts holds the reason it could not be read instead of the fact. */
 export function isUnreadable(value: unknown): value is Unreadable {
   return typeof value === 'object' && value !== null && 'unreadable' in value;
 }
