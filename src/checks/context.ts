@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { BugError, isServerError } from '../core/errors.ts';
 import { CheckSkipped } from './check.ts';
+import type { RdsCheckFacts } from '../rds/check-facts.ts';
 import type { CheckedSystem } from './system.ts';
 
 /**
@@ -36,7 +37,9 @@ export interface SessionFacts {
  * where pgdrill keeps its records (the lab's backups, the drill history).
  */
 export interface CheckContext {
-  target: { kind: 'lab' | 'url'; name: string };
+  target: { kind: 'lab' | 'url' | 'rds'; name: string };
+  /** What the RDS API said about the instance (`check --rds`); absent otherwise. */
+  rds?: RdsCheckFacts;
   session: SessionFacts;
   system: CheckedSystem;
   pooler: PoolerDeclaration | null;

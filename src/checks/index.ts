@@ -10,6 +10,17 @@ import { idleInTransactionTimeoutCheck } from './idle-in-transaction-timeout.ts'
 import { indexesCheck } from './indexes.ts';
 import { leastPrivilegeCheck } from './least-privilege.ts';
 import { poolerCheck } from './pooler.ts';
+import { rdsBackupRetentionCheck } from './rds-backup-retention.ts';
+import { rdsDeletionProtectionCheck } from './rds-deletion-protection.ts';
+import { rdsEnhancedMonitoringCheck } from './rds-enhanced-monitoring.ts';
+import { rdsForceSslCheck } from './rds-force-ssl.ts';
+import { rdsLatestRestorableTimeCheck } from './rds-latest-restorable-time.ts';
+import { rdsMultiAzCheck } from './rds-multi-az.ts';
+import { rdsParametersCheck } from './rds-parameters.ts';
+import { rdsPerformanceInsightsCheck } from './rds-performance-insights.ts';
+import { rdsReplicaLagCheck } from './rds-replica-lag.ts';
+import { rdsSnapshotsCheck } from './rds-snapshots.ts';
+import { rdsStorageEncryptedCheck } from './rds-storage-encrypted.ts';
 import { replicationLagCheck } from './replication-lag.ts';
 import { serviceRolesCheck } from './service-roles.ts';
 import { slowQueryLogCheck } from './slow-query-log.ts';
@@ -42,6 +53,21 @@ export const CHECKS: readonly Check<any>[] = [
   replicationLagCheck,
   wraparoundCheck,
   drillsRecentCheck,
+];
+
+/** The checks of an RDS instance (`check --rds`), read from the RDS API (Describe* calls only); ids are stable. */
+export const RDS_CHECKS: readonly Check<any>[] = [
+  rdsBackupRetentionCheck,
+  rdsLatestRestorableTimeCheck,
+  rdsMultiAzCheck,
+  rdsDeletionProtectionCheck,
+  rdsStorageEncryptedCheck,
+  rdsForceSslCheck,
+  rdsParametersCheck,
+  rdsSnapshotsCheck,
+  rdsReplicaLagCheck,
+  rdsPerformanceInsightsCheck,
+  rdsEnhancedMonitoringCheck,
 ];
 
 /** The checks by id. */

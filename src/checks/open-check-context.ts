@@ -5,6 +5,9 @@ import { UrlTarget } from '../guide/url-target.ts';
 import { Lab } from '../lab/lab.ts';
 import { defaultHistoryFile } from '../suite/history.ts';
 import { redact, registerSecret } from '../util/redact.ts';
+import { readRdsCheckFacts, type RdsCheckFacts } from '../rds/check-facts.ts';
+import { openRdsClient } from '../rds/rds-client.ts';
+import { CheckSkipped } from './check.ts';
 import { CheckConnections, SESSION_FACTS_SQL, sessionFactsFromRow, type CheckContext } from './context.ts';
 import { seedSystem, type CheckedSystem } from './system.ts';
 
@@ -17,6 +20,8 @@ export interface CheckTargetOptions {
   /** The system to compare against; default the seed's (a config will supply its own). */
   system?: CheckedSystem;
   now?: Date;
+  /** An RDS instance to read through the RDS API (`--rds`), alone or beside `url`. */
+  rds?: { id: string; region?: string; env?: NodeJS.ProcessEnv };
 }
 
 /**
@@ -27,13 +32,15 @@ export interface CheckTargetOptions {
  * connection.
  */
 export async function openCheckContext(options: CheckTargetOptions): Promise<{ ctx: CheckContext; close: () => Promise<void> }> {
+  const rds = options.rds ? await readRdsForCheck(options.rds) : undefined;
+  if (rds && options.rds && !options.url) return { ctx: rdsOnlyContext(options, options.rds.id, rds), close: async () => {} };
   let connections: CheckConnections;
   let target: CheckContext['target'];
   let backupRoot: string | null = null;
   if (options.url) {
     const t = new UrlTarget(options.url);
     connections = new CheckConnections((db) => t.adminUrl(db), t.database);
-    target = { kind: 'url', name: t.name };
+    target = { kind: 'url', name: options.rds ? `${t.name} (RDS ${options.rds.id})` : t.name };
   } else {
     const lab = new Lab({ labDir: options.labDir });
     if (!(await lab.isRunning())) {
@@ -71,6 +78,35 @@ export async function openCheckContext(options: CheckTargetOptions): Promise<{ c
     scenarioIds: scenarioIds(),
     now: options.now ?? new Date(),
     query: (db, sql, params) => connections.query(db, sql, params),
+    ...(rds ? { rds } : {}),
   };
   return { ctx, close: () => connections.close() };
+}
+
+async function readRdsForCheck(rds: NonNullable<CheckTargetOptions['rds']>): Promise<RdsCheckFacts> {
+  const client = openRdsClient({ ...(rds.region ? { region: rds.region } : {}), ...(rds.env ? { env: rds.env } : {}) });
+  try {
+    return await readRdsCheckFacts(client, rds.id);
+  } finally {
+    client.destroy();
+  }
+}
+
+/**
+ * The context of `check --rds` without `--url`: only the RDS API was read;
+ * every SQL query is a skip saying --url would let the check run.
+ */
+function rdsOnlyContext(options: CheckTargetOptions, id: string, rds: RdsCheckFacts): CheckContext {
+  return {
+    target: { kind: 'rds', name: `RDS ${id}` },
+    session: { user: 'AWS credentials (default chain)', database: '', superuser: false, pgMonitor: false, readAllStats: false, readAllSettings: false, connectionSsl: false, serverVersionNum: 0 },
+    system: options.system ?? seedSystem(),
+    pooler: null,
+    backupRoot: null,
+    historyFile: options.historyFile ?? defaultHistoryFile(),
+    scenarioIds: scenarioIds(),
+    now: options.now ?? new Date(),
+    query: () => Promise.reject(new CheckSkipped('no SQL connection: give --url (this instance\'s connection URL) beside --rds')),
+    rds,
+  };
 }

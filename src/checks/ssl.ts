@@ -15,7 +15,7 @@ export interface HbaRule {
 
 /** What the `ssl` check reads: the server's `ssl`, this connection's encryption, and (when visible) pg_hba's rules. */
 export interface SslFacts {
-  targetKind: 'lab' | 'url';
+  targetKind: 'lab' | 'url' | 'rds';
   sslOn: boolean;
   connectionSsl: boolean;
   /** null when the checking role may not read pg_hba_file_rules (superuser only by default). */

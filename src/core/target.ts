@@ -22,13 +22,19 @@ export interface Endpoint {
  * `redact`.
  */
 export interface Target {
-  readonly kind: 'lab' | 'url';
+  readonly kind: 'lab' | 'url' | 'rds';
   /** A short name of the cluster; a destructive step asks the operator to type it. */
   readonly name: string;
   /** Where PostgreSQL itself listens (direct, not through any proxy). */
   readonly endpoint: Endpoint;
   /** True only for the harness's own lab: destructive steps refuse anything else unless explicitly allowed. */
   readonly isLab: boolean;
+  /**
+   * True when the owner marked this target for drills (an RDS instance
+   * tagged `pgdrill:drill=allowed`): destructive steps run on it without
+   * --allow-destructive, still after the typed confirmation.
+   */
+  readonly drillAllowed?: boolean;
   /** Superuser connection URL to `database`: direct, or through `via` (a proxy) when given. */
   adminUrl(database: string, via?: Endpoint): string;
   /** Environment for libpq programs (psql, pg_isready) connecting as the superuser, password included: pass it to children, never print it. */

@@ -84,7 +84,7 @@ export interface DrillRecord {
 }
 
 /** Polls GET `url` + `readyPath` until it answers 2xx; a service that does not within `timeoutMs` is a `UserError` with its last answer. */
-async function waitForHealth(url: string, readyPath: string, timeoutMs: number, signal: AbortSignal, external: boolean): Promise<void> {
+export async function waitForHealth(url: string, readyPath: string, timeoutMs: number, signal: AbortSignal, external: boolean): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < deadline) {
@@ -107,7 +107,7 @@ async function waitForHealth(url: string, readyPath: string, timeoutMs: number, 
 }
 
 /** The ids the load reads before it has written any: the sample's seeded payments, or rows the configured system's schema seeded in its ledger table. */
-async function loadData(contexts: StepContextHandle, system: SystemUnderDrill): Promise<LoadData> {
+export async function loadData(contexts: StepContextHandle, system: SystemUnderDrill): Promise<LoadData> {
   const ctx = contexts.forStep(() => {}, new AbortController().signal);
   if (system.kind === 'configured') {
     const { schema, table, idColumn } = system.ledger;
@@ -305,12 +305,7 @@ export async function runDrill(scenario: Scenario, options: DrillOptions = {}): 
       const observedUntil = outcome.stoppedAt;
       const ledger: LedgerTable = { ...system.ledger, idType: provisioned.idType };
       loss = measureDataLoss(outcome.ledger, outcome.attemptedWriteIds, await presentIds((text, params) => contexts.forStep(() => {}, new AbortController().signal).sql(system.database, text, params), outcome.attemptedWriteIds, ledger), t0);
-      // A read of a write that was lost for good fails for ever: that is data loss (RPO), counted in the
-      // ledger, not unavailability, so it does not hold the recovery window shut.
-      const lost = new Set(loss.lostIds);
-      const withObjective = applyLatencyObjective(outcome.timeline, slowRequestMs);
-      const judged = lost.size === 0 ? withObjective : withObjective.filter((i) => !(!withObjective.isWrite(i) && withObjective.status(i) === 404 && lost.has(withObjective.id(i) ?? '')));
-      recovery = measureRecovery(judged, t0, observedUntil);
+      recovery = recoveryOf(outcome, loss, t0, observedUntil, slowRequestMs);
       if (recovery.recoveredAt !== null) events.push({ at: recovery.recoveredAt, kind: 'recovered', label: 'service answers again' });
       measureMs = performance.now() - measureStart;
     });
@@ -327,8 +322,6 @@ export async function runDrill(scenario: Scenario, options: DrillOptions = {}): 
   const verdict = harnessError
     ? { status: 'error' as const, reasons: [redact(harnessError)] }
     : judge(objectives, recovery!, loss!, steps, { name: `The fault "${fault.name}"`, evidence: faultEvidence, evidenceIsProof: scenario.evidenceIsProof === true });
-  const judgedAll = outcome ? applyLatencyObjective(outcome.timeline, slowRequestMs) : undefined;
-  const failedRequests = judgedAll ? judgedAll.count((i) => !judgedAll.ok(i)) : 0;
   const notes: string[] = [];
   if (pooled) notes.push(`Path: service → fault proxy → PgBouncer (transaction pooling, ${POOLER_SETTINGS.poolSizePerDatabase} server connections per database) → PostgreSQL.`);
   if (fault.name === 'none' && recovery && (recovery.rtoMs ?? 1) > 0) {
@@ -346,14 +339,7 @@ export async function runDrill(scenario: Scenario, options: DrillOptions = {}): 
     variant: options.variant ?? null,
     status: verdict.status,
     reasons: verdict.reasons,
-    rtoMs: recovery?.rtoMs ?? null,
-    ttdMs: recovery?.ttdMs ?? null,
-    rpoMs: loss?.rpoMs ?? null,
-    ackedWrites: loss?.ackedWrites ?? outcome?.ledger.length ?? 0,
-    lostWrites: loss?.lostWrites ?? 0,
-    unackedPresentWrites: loss?.unackedPresent ?? 0,
-    requests: outcome?.timeline.length ?? 0,
-    failedRequests,
+    ...measuredFields(recovery, loss, outcome, slowRequestMs),
     objectives,
     fault: {
       name: fault.name,
@@ -366,11 +352,39 @@ export async function runDrill(scenario: Scenario, options: DrillOptions = {}): 
     startedAt: clock.wall(0),
     finishedAt: new Date().toISOString(),
     t0Ms: t0,
-    load: outcome ? { targetRate: outcome.stats.targetRate, sentRate: Math.round(outcome.stats.sentRate * 10) / 10, maxInFlight: outcome.stats.maxInFlight, inFlightCapHit: outcome.stats.inFlightCapHit } : null,
     cleanupFailures,
     notes,
   };
   return { result, load: outcome, events, ...(measureMs === undefined ? {} : { measureMs }) };
+}
+
+/**
+ * RTO and time to detect from the load's timeline, requests slower than
+ * `slowRequestMs` counted as failed. A read of a write that was lost for
+ * good fails for ever: that is data loss (RPO), counted in the ledger, not
+ * unavailability, so it does not hold the recovery window shut.
+ */
+export function recoveryOf(outcome: LoadOutcome, loss: DataLossMeasure, t0: number, observedUntil: number, slowRequestMs: number): RecoveryMeasure {
+  const lost = new Set(loss.lostIds);
+  const withObjective = applyLatencyObjective(outcome.timeline, slowRequestMs);
+  const judged = lost.size === 0 ? withObjective : withObjective.filter((i) => !(!withObjective.isWrite(i) && withObjective.status(i) === 404 && lost.has(withObjective.id(i) ?? '')));
+  return measureRecovery(judged, t0, observedUntil);
+}
+
+/** The measured part of a `DrillResult` (RTO, RPO, writes, requests, the load's rates), from what was measured (nulls and zeros for what was not). */
+export function measuredFields(recovery: RecoveryMeasure | undefined, loss: DataLossMeasure | undefined, outcome: LoadOutcome | undefined, slowRequestMs: number): Pick<DrillResult, 'rtoMs' | 'ttdMs' | 'rpoMs' | 'ackedWrites' | 'lostWrites' | 'unackedPresentWrites' | 'requests' | 'failedRequests' | 'load'> {
+  const judgedAll = outcome ? applyLatencyObjective(outcome.timeline, slowRequestMs) : undefined;
+  return {
+    rtoMs: recovery?.rtoMs ?? null,
+    ttdMs: recovery?.ttdMs ?? null,
+    rpoMs: loss?.rpoMs ?? null,
+    ackedWrites: loss?.ackedWrites ?? outcome?.ledger.length ?? 0,
+    lostWrites: loss?.lostWrites ?? 0,
+    unackedPresentWrites: loss?.unackedPresent ?? 0,
+    requests: outcome?.timeline.length ?? 0,
+    failedRequests: judgedAll ? judgedAll.count((i) => !judgedAll.ok(i)) : 0,
+    load: outcome ? { targetRate: outcome.stats.targetRate, sentRate: Math.round(outcome.stats.sentRate * 10) / 10, maxInFlight: outcome.stats.maxInFlight, inFlightCapHit: outcome.stats.inFlightCapHit } : null,
+  };
 }
 
 /** The record of a drill that did not run because its scenario does not apply to the system under drill. */

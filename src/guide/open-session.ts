@@ -14,11 +14,12 @@ import { SessionClock } from './session-clock.ts';
 import { GuideSession, type SessionListener } from './session.ts';
 import { foldRecords, type SessionState } from './session-state.ts';
 import { UrlTarget } from './url-target.ts';
+import type { RdsTarget } from '../rds/rds-target.ts';
 import { urlPoolerConsole, type PoolerConsole } from '../pooler/admin-console.ts';
 import { discardSideClusters, sideClustersIn } from './session-side-clusters.ts';
 
 /** Where a guided session acts: the lab (default) or an existing server by URL. */
-export type GuideTargetSpec = { kind: 'lab'; labDir?: string } | { kind: 'url'; url: string };
+export type GuideTargetSpec = { kind: 'lab'; labDir?: string } | { kind: 'url'; url: string } | { kind: 'rds'; target: RdsTarget };
 
 /** How to open a guided session. */
 export interface GuideSessionOptions {
@@ -78,7 +79,8 @@ export function checkResumable(read: JournalRead, runbook: Runbook): SessionStat
   return state;
 }
 
-function lazyBinaries(env: NodeJS.ProcessEnv): PgBinaries {
+/** The PostgreSQL client binaries, found on first use (a target that never runs psql needs none installed). */
+export function lazyBinaries(env: NodeJS.ProcessEnv): PgBinaries {
   let found: PgBinaries | undefined;
   const get = () => (found ??= findPgBinaries(env));
   return {
@@ -116,6 +118,10 @@ export async function openGuideSession(options: GuideSessionOptions): Promise<Op
       startedLab = (await l.up('ephemeral')).started;
       target = l;
       binaries = l.pg();
+    } else if (options.target.kind === 'rds') {
+      target = options.target.target;
+      binaries = lazyBinaries(env);
+      missing.push('lab');
     } else {
       target = new UrlTarget(options.target.url, env);
       binaries = lazyBinaries(env);
@@ -125,7 +131,7 @@ export async function openGuideSession(options: GuideSessionOptions): Promise<Op
       if (resumedState.target.name !== target.name) {
         throw new UserError(
           `The journal ${options.resume.path} was recorded against ${resumedState.target.name}; this session would act on ${target.name}.`,
-          `Resume with the same target as the first session (${resumedState.target.kind === 'lab' ? 'the same --lab-dir' : 'the same --url'}).`,
+          `Resume with the same target as the first session (${resumedState.target.kind === 'lab' ? 'the same --lab-dir' : resumedState.target.kind === 'rds' ? `--target rds:${resumedState.target.name}` : 'the same --url'}).`,
         );
       }
     }

@@ -187,7 +187,8 @@ export class GuideSession implements GuideController {
 
   refusalFor(): string | undefined {
     const step = this.currentStep();
-    if (!step?.destructive || this.target.isLab || this.init.allowDestructive) return undefined;
+    if (!step?.destructive || this.target.isLab || this.target.drillAllowed || this.init.allowDestructive) return undefined;
+    if (this.target.kind === 'rds') return `This step is destructive (it touches ${step.destructive.touches}) and the RDS instance ${this.target.name} is not tagged pgdrill:drill=allowed: pgdrill acts on it only when started with --allow-destructive (or after the owner tags it).`;
     return `This step is destructive (it touches ${step.destructive.touches}) and the target ${this.target.name} is not the pgdrill lab: pgdrill runs destructive steps elsewhere only when started with --allow-destructive.`;
   }
 

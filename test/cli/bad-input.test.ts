@@ -93,6 +93,15 @@ const rows: Record<string, Row> = {
   'ci: --html is a directory': { args: () => ['ci', '--html', D('adir')], says: /--html \S*adir is a directory, not a file/, env: NO_PG },
   'ci: --history under a file': { args: () => ['ci', '--history', D('afile/history.jsonl')], says: /--history \S*afile is not a directory/, env: NO_PG },
 
+  // the RDS target (each refused before any AWS call)
+  'rds: check --region without --rds': { args: () => ['check', '--region', 'eu-west-1'], says: /--region applies to --rds/ },
+  'rds: check --rds with --lab-dir': { args: () => ['check', '--rds', 'payments-prod', '--lab-dir', D('lab')], says: /--rds and --lab-dir name two different servers/ },
+  'rds: guide --target with a bad instance id': { args: () => ['guide', 'database-lost', '--target', 'rds:9-bad!', '--dry-run'], says: /--target rds:9-bad! does not name an RDS instance/ },
+  'rds: guide --to-time without an RDS target': { args: () => ['guide', 'database-lost', '--to-time', '2026-03-05T03:11:00Z', '--dry-run'], says: /--to-time applies to --target rds:<instance id>/ },
+  'rds: guide --to-time that is not a time': { args: () => ['guide', 'accidental-deletion', '--target', 'rds:payments-prod', '--to-time', 'yesterday', '--dry-run'], says: /--to-time yesterday is not a time/ },
+  'rds: drill --service-url without an RDS target': { args: () => ['drill', 'primary-failover', '--service-url', 'http://127.0.0.1:1'], says: /--service-url applies to --target rds:<id>/, env: NO_PG },
+  'rds: drill another scenario on RDS': { args: () => ['drill', 'slow-query', '--target', 'rds:payments-staging'], says: /On --target rds:<id> pgdrill drills primary-failover or database-lost/, env: NO_PG },
+  'rds: drill on RDS without --url': { args: () => ['drill', 'primary-failover', '--target', 'rds:payments-staging', '--service-url', 'http://127.0.0.1:1'], says: /A drill on RDS needs --url/, env: NO_PG },
   // guide
   'guide: unknown runbook': { args: () => ['guide', 'no-such-runbook', '--dry-run'], says: /There is no runbook "no-such-runbook"/ },
   'guide: invalid runbook file': { args: () => ['guide', D('bad-runbook.mts'), '--dry-run'], says: /bad-runbook\.mts: id: must be kebab-case/ },

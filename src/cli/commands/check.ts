@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import { openCheckContext } from '../../checks/open-check-context.ts';
+import { CHECKS, RDS_CHECKS } from '../../checks/index.ts';
 import { checkExitCode, overallStatus, runChecks, selectChecks } from '../../checks/run-checks.ts';
 import { UserError } from '../../core/errors.ts';
 import { renderCheckLine, renderCheckMarkdown, renderCheckTotals, writeCheckJson, writeCheckJunit, type CheckReport } from '../../report/check-report.ts';
@@ -16,6 +17,8 @@ interface CheckFlags {
   junit?: string;
   pooler?: string;
   history?: string;
+  rds?: string;
+  region?: string;
 }
 
 /** `pgdrill check`: the seed's pre-production checklist as a read-only readiness gate. */
@@ -24,6 +27,8 @@ export function registerCheck(program: Command, setExit: (code: number) => void)
     .command('check')
     .description(commandSummary('check'))
     .option('--url <url>', 'check this server (postgres://user:password@host:port/database) instead of the lab')
+    .option('--rds <id>', 'check this RDS instance through the RDS API (read-only Describe* calls); with --url, the SQL checks run too')
+    .option('--region <region>', 'AWS region of --rds (default: the AWS default chain: AWS_REGION, the profile)')
     .option('--lab-dir <dir>', 'lab directory (default: .pgdrill under the current directory)')
     .option('--only <checks>', 'comma-separated check ids or groups (databases, security, connections, backups, monitoring, performance, drills)')
     .addOption(new Option('--fail-on <level>', 'what fails the gate: fail (default) or warn').choices(['fail', 'warn']).default('fail'))
@@ -36,13 +41,16 @@ export function registerCheck(program: Command, setExit: (code: number) => void)
       if (flags.url && flags.labDir) throw new UserError('--url and --lab-dir name two different servers.', 'Give one of them.');
       const only = flags.only?.split(',').map((s) => s.trim()).filter(Boolean);
       if (flags.only !== undefined && (!only || only.length === 0)) throw new UserError('--only names no check.', 'Give check ids or groups separated by commas, e.g. --only security,backups.');
-      const checks = selectChecks(only);
+      if (flags.rds && flags.labDir) throw new UserError('--rds and --lab-dir name two different servers.', 'Give --rds (with --url for the SQL checks on the same instance), or --lab-dir.');
+      if (flags.region && !flags.rds) throw new UserError('--region applies to --rds.', 'Add --rds <instance id>, or leave --region out.');
+      const available = flags.rds ? [...(flags.url ? CHECKS : []), ...RDS_CHECKS] : CHECKS;
+      const checks = selectChecks(only, available);
       for (const [flag, file] of [['--json', flags.json], ['--junit', flags.junit]] as const) if (file) checkOutputFile(file, flag);
-      const { ctx, close } = await openCheckContext({ url: flags.url, labDir: flags.labDir, pooler: flags.pooler, historyFile: flags.history });
+      const { ctx, close } = await openCheckContext({ ...(flags.rds ? { rds: { id: flags.rds, ...(flags.region ? { region: flags.region } : {}) } } : {}), url: flags.url, labDir: flags.labDir, pooler: flags.pooler, historyFile: flags.history });
       let report: CheckReport;
       try {
         const s = ctx.session;
-        const powers = s.superuser ? 'superuser' : `pg_monitor: ${s.pgMonitor ? 'yes' : 'no'}`;
+        const powers = ctx.target.kind === 'rds' ? 'Describe* calls only' : s.superuser ? 'superuser' : `pg_monitor: ${s.pgMonitor ? 'yes' : 'no'}`;
         warn(`· checking ${ctx.target.name} as ${s.user} (${powers}), read-only`);
         const results = await runChecks(checks, ctx, (r) => say(renderCheckLine(r)));
         const status = overallStatus(results, flags.failOn);

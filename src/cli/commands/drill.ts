@@ -9,7 +9,10 @@ import { LAB_DIR_ROLE } from '../../lab/lab-dir.ts';
 import { checkDirPath, checkOutputFile } from '../../util/safe-dir.ts';
 import { loadRunConfig } from '../../config/config.ts';
 import { scenarioIds } from '../../engine/catalog.ts';
-import { systemUnderDrill } from '../../system/system.ts';
+import { systemUnderDrill, type SystemUnderDrill } from '../../system/system.ts';
+import { parseRdsTarget } from '../../rds/describe-instance.ts';
+import { runRdsFailoverDrill } from '../../rds/rds-failover-drill.ts';
+import { runRdsRestoreDrill } from '../../rds/rds-restore-drill.ts';
 import { renderSuiteTable } from '../../report/suite-table.ts';
 import { progressLine, suiteExitCode, suiteWorkDir } from '../../suite/suite-output.ts';
 import { runSuite } from '../../suite/run-suite.ts';
@@ -42,6 +45,12 @@ interface DrillFlags {
   quiet?: boolean;
   pooler?: boolean;
   config?: string;
+  target?: string;
+  serviceUrl?: string;
+  url?: string;
+  region?: string;
+  allowDestructive?: boolean;
+  keep?: boolean;
 }
 
 /** `pgdrill drill <scenario...> | --all | --tag`: scenarios end to end, on the lab. */
@@ -62,11 +71,24 @@ export function registerDrill(program: Command, setExit: (code: number) => void)
     .option('--lab-dir <dir>', 'lab directory of a single drill (default: .pgdrill under the current directory)')
     .option('--pooler', 'put PgBouncer in the service path (service → fault proxy → PgBouncer → PostgreSQL); a scenario with a pooler claim (connection-exhaustion) is measured without and with it')
     .option('--config <file>', 'config file: the system under drill and objectives (default: ./pgdrill.config.ts when present)')
+    .option('--target <target>', 'rds:<instance id>: drill primary-failover on an RDS instance through the RDS API (with --service-url, --url)')
+    .option('--service-url <url>', 'with --target rds:<id>: your service, which uses the instance; the load runs against it (default: the config\'s service.url)')
+    .option('--url <url>', 'with --target rds:<id>: the instance\'s DATABASE_URL, to read the ledger table (postgres://user:password@endpoint:5432/database)')
+    .option('--region <region>', 'with --target rds:<id>: its AWS region (default: the AWS default chain)')
+    .option('--allow-destructive', 'with --target rds:<id>: act on an instance not tagged pgdrill:drill=allowed')
+    .option('--keep', 'with database-lost --target rds:<id>: keep the restored instance (it stays billed) instead of deleting it')
     .option('-q, --quiet', 'print only the result table')
     .addHelpText('after', '\nExit codes: 0 every objective met, 2 an objective breached, 1 the harness failed or a fault had no effect (ineffective).')
     .action(async (names: string[], flags: DrillFlags) => {
       const { file: configFile, config, dir } = await loadRunConfig(flags.config, scenarioIds());
       const system = systemUnderDrill(config, dir);
+      if (flags.target !== undefined) {
+        await rdsDrill(names, flags, system, config.rate, setExit);
+        return;
+      }
+      for (const [flag, given] of [['--service-url', flags.serviceUrl], ['--url', flags.url], ['--region', flags.region], ['--allow-destructive', flags.allowDestructive], ['--keep', flags.keep]] as const) {
+        if (given !== undefined) throw new UserError(`${flag} applies to --target rds:<id>.`, 'Add --target rds:<instance id>, or leave it out (lab drills act on the lab).');
+      }
       const scenarios = await selectScenarios({ names, all: flags.all, tags: flags.tag });
       if (flags.labDir) checkDirPath(flags.labDir, LAB_DIR_ROLE);
       if (flags.json) checkOutputFile(flags.json, '--json');
@@ -119,4 +141,34 @@ export function registerDrill(program: Command, setExit: (code: number) => void)
       if (flags.json) writeJsonReport(flags.json, results);
       setExit(suiteExitCode(results));
     });
+}
+
+/** `drill primary-failover | database-lost --target rds:<id>`: a forced failover under the load of the user's service, or a restore timed for RTO. */
+async function rdsDrill(names: string[], flags: DrillFlags, system: SystemUnderDrill, configRate: number | undefined, setExit: (code: number) => void): Promise<void> {
+  const instanceId = parseRdsTarget(flags.target ?? '');
+  const name = names[0];
+  if (names.length !== 1 || (name !== 'primary-failover' && name !== 'database-lost') || flags.all || flags.tag) {
+    throw new UserError(`On --target rds:<id> pgdrill drills primary-failover or database-lost, one at a time (asked: ${[...names, ...(flags.all ? ['--all'] : []), ...(flags.tag ?? []).map((t) => `--tag ${t}`)].join(' ') || 'nothing'}).`, `Run \`pgdrill drill primary-failover --target rds:${instanceId} --service-url <url> --url <DATABASE_URL>\` or \`pgdrill drill database-lost --target rds:${instanceId}\`.`);
+  }
+  for (const [flag, given] of [['--lab-dir', flags.labDir], ['--pooler', flags.pooler], ['--variant', flags.variant]] as const) {
+    if (given !== undefined) throw new UserError(`${flag} does not apply to --target rds:<id>.`, 'Leave it out.');
+  }
+  if (flags.json) checkOutputFile(flags.json, '--json');
+  const objectives = { ...(flags.objectiveRto !== undefined ? { rtoMs: flags.objectiveRto } : {}), ...(flags.objectiveRpo !== undefined ? { rpoMs: flags.objectiveRpo } : {}) };
+  const common = { instanceId, allowDestructive: flags.allowDestructive === true, objectives, ...(flags.region ? { region: flags.region } : {}), ...(flags.quiet ? {} : { log: (line: string) => warn(`· ${line}`) }) };
+  let result: DrillResult;
+  if (name === 'database-lost') {
+    if (flags.serviceUrl) throw new UserError('database-lost on RDS times a restore into a new instance; no load runs, so --service-url is not used.', 'Leave --service-url out.');
+    result = await runRdsRestoreDrill({ ...common, keep: flags.keep === true, ...(flags.url ? { databaseUrl: flags.url } : {}) });
+  } else {
+    if (flags.keep) throw new UserError('--keep applies to database-lost (a restore creates an instance); a forced failover creates nothing.', 'Leave --keep out.');
+    const serviceUrl = flags.serviceUrl ?? system.external?.url;
+    if (!serviceUrl) throw new UserError('A failover drill on RDS needs your service: --service-url (or service.url in the config).', 'Run the service against the instance, then give --service-url http://host:port.');
+    if (!flags.url) throw new UserError('A drill on RDS needs --url, the instance\'s DATABASE_URL: the ledger of acknowledged writes is checked in its database.', 'Add --url postgres://user:password@<endpoint>:5432/<database>.');
+    const rate = flags.rate ?? configRate;
+    result = await runRdsFailoverDrill({ ...common, serviceUrl, databaseUrl: flags.url, system, ...(rate !== undefined ? { load: { rate } } : {}), ...(flags.observe !== undefined ? { observeMs: flags.observe } : {}) });
+  }
+  printDrillResult(result);
+  if (flags.json) writeJsonReport(flags.json, result);
+  setExit(exitCodeOf(result.status));
 }
