@@ -1,6 +1,7 @@
 import primaryFailoverRunbook from '../runbooks/primary-failover.ts';
 import { defineScenario, type Scenario } from '../src/core/scenario.ts';
 import { killPrimary } from '../src/faults/kill-primary.ts';
+import { embeddedLab } from '../src/faults/fault.ts';
 
 /**
  * The seed's "Primary failure with replica", with asynchronous streaming
@@ -18,6 +19,7 @@ export function primaryFailoverScenario(options: { synchronous?: boolean } = {})
     tags: ['failover', 'replication'],
     fault: killPrimary(),
     holdMs: 5000,
+    needs: ['lab-files', 'replica'],
     runbook: primaryFailoverRunbook,
     objectives: { rtoMs: 60_000, rpoMs: synchronous ? 0 : 5000 },
     load: { rate: 50, writeRatio: 0.5, timeoutMs: 5000, maxDurationMs: 30 * 60_000 },
@@ -25,9 +27,10 @@ export function primaryFailoverScenario(options: { synchronous?: boolean } = {})
     observeMs: 4000,
     // The replica must exist before the load: the drill needs no earlier `lab up --replica`.
     async setup(ctx) {
-      await ctx.lab.up('ephemeral', { replica: true });
-      if (synchronous) await ctx.lab.setSynchronousReplica(true);
-      ctx.log(`Replica streaming on port ${ctx.lab.replica!.port} (${synchronous ? 'synchronous: commits wait for its flush' : 'asynchronous'}).`);
+      const lab = embeddedLab(ctx, 'A streaming replica');
+      await lab.up('ephemeral', { replica: true });
+      if (synchronous) await lab.setSynchronousReplica(true);
+      ctx.log(`Replica streaming on port ${lab.replica!.port} (${synchronous ? 'synchronous: commits wait for its flush' : 'asynchronous'}).`);
     },
   });
 }

@@ -22,7 +22,7 @@ export interface Endpoint {
  * `redact`.
  */
 export interface Target {
-  readonly kind: 'lab' | 'url';
+  readonly kind: 'lab' | 'docker' | 'url';
   /** A short name of the cluster; a destructive step asks the operator to type it. */
   readonly name: string;
   /** Where PostgreSQL itself listens (direct, not through any proxy). */

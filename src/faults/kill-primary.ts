@@ -1,9 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { isProcessAlive } from '../util/process-alive.ts';
-import { sleep } from '../util/sleep.ts';
-import type { Fault, FaultContext } from './fault.ts';
-import { childrenOf } from '../util/process-tree.ts';
+import { embeddedLab, type Fault, type FaultContext } from './fault.ts';
 
 /**
  * The primary fails: the lab's postmaster is killed with SIGKILL under
@@ -22,9 +19,8 @@ export function killPrimary(): Fault {
     name: 'kill-primary',
     description: 'kill -9 the primary PostgreSQL postmaster; the streaming replica keeps running',
     async inject(ctx) {
-      const lab = ctx.lab;
-      const pid = lab.postmasterPid();
-      if (!pid || !isProcessAlive(pid)) throw new Error('the lab has no running primary to kill');
+      const lab = embeddedLab(ctx, 'The kill-primary fault');
+      if (!(await lab.isRunning())) throw new Error('the lab has no running primary to kill');
       let replica = 'no replica';
       if (lab.replica) {
         const replayed = await lab
@@ -33,13 +29,8 @@ export function killPrimary(): Fault {
           .catch(() => '?');
         replica = `replica on port ${lab.replica.port} had replayed up to ${replayed}`;
       }
-      const children = childrenOf(pid);
-      process.kill(pid, 'SIGKILL');
-      // Orphaned backends notice the postmaster's death and exit (none may keep acknowledging writes).
-      const deadline = Date.now() + 10_000;
-      while ([pid, ...children].some(isProcessAlive) && Date.now() < deadline) await sleep(20);
-      for (const child of children) if (isProcessAlive(child)) process.kill(child, 'SIGKILL');
-      return { detail: `primary postmaster ${pid} killed (SIGKILL) with its ${children.length} child processes; ${replica}` };
+      const killed = await lab.kill();
+      return { detail: `primary ${killed}; ${replica}` };
     },
     async revert(ctx) {
       await restoreLabTopology(ctx);
@@ -49,7 +40,7 @@ export function killPrimary(): Fault {
 
 /** Puts the lab back into a consistent shape after a failover drill (see `killPrimary`). Idempotent. */
 export async function restoreLabTopology(ctx: FaultContext): Promise<void> {
-  const lab = ctx.lab;
+  const lab = embeddedLab(ctx, 'Restoring the lab after a failover');
   const replica = lab.replica;
   if (!(await lab.isRunning())) {
     const promoted = replica && !existsSync(path.join(replica.dataDir, 'standby.signal')) && (await lab.isReplicaRunning());

@@ -22,7 +22,7 @@ export function lockBlocker(options: { database?: string; table?: string } = {})
       const database = options.database ?? ctx.system.database;
       const table = options.table ?? ctx.system.ledger.table;
       const schema = options.table ? undefined : ctx.system.ledger.schema;
-      client = new pg.Client({ connectionString: ctx.lab.adminUrl(database), application_name: BLOCKER_APPLICATION });
+      client = new pg.Client({ connectionString: ctx.target.adminUrl(database), application_name: BLOCKER_APPLICATION });
       client.on('error', () => {});
       await client.connect();
       await client.query('SET idle_in_transaction_session_timeout = 0');

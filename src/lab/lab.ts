@@ -23,6 +23,8 @@ import { findPgBouncer } from './pgbouncer-binary.ts';
 import { LabPooler, type PoolerStatus } from './pooler.ts';
 import { ARCHIVER_HEALTH_SQL, archiveCommand, archiverHealthFromRow, installArchiveScript, type ArchiverHealth } from './wal-archiver.ts';
 import { confLines } from './conf-file.ts';
+import type { PgCluster } from './cluster.ts';
+import { childrenOf } from '../util/process-tree.ts';
 
 /** Where a lab lives and how to talk about it. */
 export interface LabOptions {
@@ -132,7 +134,7 @@ const SERVICE_ROLES = Object.values(SERVICE_DATABASES).map((d) => d.role);
  * others), the server's files are placed under /var/tmp instead, and the
  * lab says so.
  */
-export class Lab implements Target {
+export class Lab implements PgCluster {
   readonly kind = 'lab' as const;
   readonly isLab = true;
   readonly labDir: string;
@@ -536,6 +538,34 @@ export class Lab implements Target {
       if (error instanceof CommandError && error.exitCode === 4) return false;
       throw error;
     }
+  }
+
+  /** Starts the primary when it does not run (PgCluster): the data kept, as the lab recorded it. */
+  async start(): Promise<void> {
+    this.user = resolveServerUser(this.env);
+    if (!(await this.isRunning())) await this.startServer();
+  }
+
+  /** Stops the primary cleanly (PgCluster; fast shutdown, immediate when that fails). */
+  async stop(): Promise<void> {
+    this.user = resolveServerUser(this.env);
+    if (await this.isRunning()) await this.stopServer();
+  }
+
+  /**
+   * Kills the primary's postmaster with SIGKILL (PgCluster), then its
+   * orphaned backends once they had 10 s to notice (none may keep
+   * acknowledging writes). Returns what it killed.
+   */
+  async kill(): Promise<string> {
+    const pid = this.postmasterPid();
+    if (!pid || !isProcessAlive(pid)) throw new Error('the lab has no running postmaster to kill');
+    const children = childrenOf(pid);
+    process.kill(pid, 'SIGKILL');
+    const deadline = Date.now() + 10_000;
+    while ([pid, ...children].some(isProcessAlive) && Date.now() < deadline) await sleep(20);
+    for (const child of children) if (isProcessAlive(child)) process.kill(child, 'SIGKILL');
+    return `postmaster ${pid} killed (SIGKILL) with its ${children.length} child processes`;
   }
 
   /** PID of the postmaster, from postmaster.pid. */

@@ -1,0 +1,61 @@
+import type { Endpoint, Target } from '../core/target.ts';
+import type { ArchiverHealth } from './wal-archiver.ts';
+import type { PgBinaries } from './pg-binaries.ts';
+
+/** Rows as node-postgres returns them. */
+export type ClusterRows = Array<Record<string, unknown>>;
+
+/**
+ * A PostgreSQL cluster pgdrill runs and may break: the embedded lab's
+ * server (local processes started with pg_ctl) or a container. Faults and
+ * runbook steps act on a cluster through this interface, never through
+ * pg_ctl or a container engine directly. URLs and `clientEnv` carry
+ * passwords: never print them without `redact`.
+ */
+export interface PgCluster extends Target {
+  /** One SQL statement as the superuser through node-postgres; its rows. */
+  query(database: string, sql: string, params?: unknown[]): Promise<ClusterRows>;
+  /** An SQL script through psql as the superuser (unaligned, tuples only): its output. */
+  psql(database: string, script: string): Promise<string>;
+  /** The generated password of each seed service role (secret: never print). */
+  rolePasswords(): Record<string, string>;
+  /** True when the server runs and is this cluster's (a process, a running container). */
+  isRunning(): Promise<boolean>;
+  /** Starts the server when it does not run (data kept); returns once it accepts connections. */
+  start(): Promise<void>;
+  /** Stops the server cleanly (fast shutdown). */
+  stop(): Promise<void>;
+  /** Kills the server without a shutdown (SIGKILL to the postmaster): returns what it killed, for evidence. */
+  kill(): Promise<string>;
+  /** The running server's archiver health (pg_stat_archiver, files waiting). */
+  archiverHealth(): Promise<ArchiverHealth>;
+}
+
+/**
+ * What a lab offers beyond a cluster, which some scenarios need (a scenario
+ * whose need a lab lacks is skipped with the reason, never run halfway):
+ * `wal-archive` WAL archived where a restore can read it; `pooler`
+ * PgBouncer; `lab-files` the server's data directory, WAL archive and
+ * processes on this machine (base backups, PITR, page repair, kill -9 of
+ * the postmaster and removal of its data directory); `replica` a streaming
+ * replica to fail over to.
+ */
+export type LabCapability = 'wal-archive' | 'pooler' | 'lab-files' | 'replica';
+
+/**
+ * Where a drill runs: the embedded lab or a containerised one. The engine
+ * brings it up, asks it for the fault proxy in front of the cluster, and
+ * releases it; everything else goes through `cluster`.
+ */
+export interface DrillLab {
+  /** `lab` (local processes) or `docker` (containers). */
+  readonly target: 'lab' | 'docker';
+  readonly cluster: PgCluster;
+  /** The lab's own directory (state, kept systems, logs). */
+  readonly labDir: string;
+  readonly capabilities: ReadonlySet<LabCapability>;
+  /** Client programs (psql, pg_dump) of this machine for the cluster's major version. */
+  pg(): PgBinaries;
+  /** The address the fault proxy dials to reach the primary (`host:port` as the proxy sees it). */
+  readonly proxyUpstream: Endpoint;
+}
