@@ -23,7 +23,8 @@ import { findPgBouncer } from './pgbouncer-binary.ts';
 import { LabPooler, type PoolerStatus } from './pooler.ts';
 import { ARCHIVER_HEALTH_SQL, archiveCommand, archiverHealthFromRow, installArchiveScript, type ArchiverHealth } from './wal-archiver.ts';
 import { confLines } from './conf-file.ts';
-import type { PgCluster } from './cluster.ts';
+import type { DrillLab, LabCapability, PgCluster } from './cluster.ts';
+import { SEED_SERVER_SETTINGS } from './seed-settings.ts';
 import { childrenOf } from '../util/process-tree.ts';
 
 /** Where a lab lives and how to talk about it. */
@@ -112,6 +113,9 @@ export interface ReplicaStatus {
   } | null;
 }
 
+/** Everything a scenario may need: the embedded lab has it all (see `LabCapability`). */
+export const LAB_CAPABILITIES: ReadonlySet<LabCapability> = new Set(['wal-archive', 'pooler', 'lab-files', 'replica']);
+
 /** The application name the replica streams under (what `synchronous_standby_names` names). */
 export const REPLICA_APPLICATION_NAME = 'pgdrill_replica';
 
@@ -134,9 +138,11 @@ const SERVICE_ROLES = Object.values(SERVICE_DATABASES).map((d) => d.role);
  * others), the server's files are placed under /var/tmp instead, and the
  * lab says so.
  */
-export class Lab implements PgCluster {
+export class Lab implements PgCluster, DrillLab {
   readonly kind = 'lab' as const;
+  readonly target = 'lab' as const;
   readonly isLab = true;
+  readonly capabilities = LAB_CAPABILITIES;
   readonly labDir: string;
   private readonly log: (line: string) => void;
   private readonly env: NodeJS.ProcessEnv;
@@ -158,6 +164,16 @@ export class Lab implements PgCluster {
 
   get endpoint(): Endpoint {
     return { host: HOST, port: this.requireState().port };
+  }
+
+  /** The lab is its own cluster (DrillLab). */
+  get cluster(): PgCluster {
+    return this;
+  }
+
+  /** The fault proxy runs on this machine and dials the primary directly. */
+  get proxyUpstream(): Endpoint {
+    return this.endpoint;
   }
 
   /** Paths of the server's own files. */
@@ -855,23 +871,9 @@ export class Lab implements PgCluster {
       listen_addresses: HOST,
       port,
       unix_socket_directories: p.socketDir,
-      max_connections: 100,
-      superuser_reserved_connections: 3,
-      statement_timeout: '30s',
-      idle_in_transaction_session_timeout: '30s',
-      wal_level: 'replica',
-      // A standby does not archive with archive_mode = on; once promoted it archives its own WAL here.
-      archive_mode: 'on',
+      ...SEED_SERVER_SETTINGS,
       // Accepts a file the archive already holds with identical contents (a failover or crash re-archives), refuses a different one.
       archive_command: archiveCommand(this.archiveScriptPath(), p.archiveDir),
-      archive_timeout: '60s',
-      max_wal_senders: 10,
-      wal_keep_size: '256MB',
-      hot_standby: 'on',
-      log_line_prefix: '%m [%p] %q%u@%d ',
-      log_min_messages: 'warning',
-      // The seed's slow-query threshold (section 7).
-      log_min_duration_statement: '1s',
       ...(this.requireState().ssl ? labSslSettings(this.requireState().serverRoot) : {}),
     };
   }
