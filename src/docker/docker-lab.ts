@@ -6,7 +6,7 @@ import type { ContainerRuntimeClient } from 'testcontainers';
 import { UserError, errorMessage } from '../core/errors.ts';
 import { SERVICE_DATABASES, type Endpoint, type ServiceName } from '../core/target.ts';
 import type { FaultProxyServer } from '../engine/fault-proxy.ts';
-import type { ClusterRows, DrillLab, LabCapability, PgCluster } from '../lab/cluster.ts';
+import { TARGET_CAPABILITIES, type ClusterRows, type DrillLab, type PgCluster } from '../lab/cluster.ts';
 import { loadFixtures } from '../lab/fixtures.ts';
 import { freePort } from '../lab/free-port.ts';
 import { generatePassword } from '../lab/lab-state.ts';
@@ -68,9 +68,6 @@ export interface DockerLabStatus {
   connections: Record<string, number>;
 }
 
-/** What the Docker target offers a scenario (see `LabCapability`): WAL archived into a volume; no pooler, no files on this machine, no replica yet. */
-export const DOCKER_CAPABILITIES: ReadonlySet<LabCapability> = new Set(['wal-archive']);
-
 function statePath(labDir: string): string {
   return path.join(labDir, 'docker-lab.json');
 }
@@ -96,7 +93,7 @@ export class DockerLab implements PgCluster, DrillLab {
   readonly kind = 'docker' as const;
   readonly target = 'docker' as const;
   readonly isLab = true;
-  readonly capabilities = DOCKER_CAPABILITIES;
+  readonly capabilities = TARGET_CAPABILITIES.docker;
   readonly labDir: string;
   readonly proxyUpstream: Endpoint = { host: POSTGRES_ALIAS, port: PG_PORT };
   private readonly log: (line: string) => void;

@@ -3,9 +3,9 @@ import type { DrillResult, StepResult } from '../core/result.ts';
 import type { Objectives, Scenario, ServiceSettings } from '../core/scenario.ts';
 import type { Fault, FaultContext } from '../faults/fault.ts';
 import { ProxyLink } from '../faults/proxy-link.ts';
-import { LAB_CAPABILITIES, Lab, defaultLabDir } from '../lab/lab.ts';
-import type { DrillLab, LabCapability } from '../lab/cluster.ts';
-import { DOCKER_CAPABILITIES, DockerLab } from '../docker/docker-lab.ts';
+import { Lab, defaultLabDir } from '../lab/lab.ts';
+import { lackingCapabilities, type DrillLab, type DrillTargetKind } from '../lab/cluster.ts';
+import { DockerLab } from '../docker/docker-lab.ts';
 import { dockerImages, type DockerImages } from '../docker/images.ts';
 import { POOLER_SETTINGS } from '../lab/pooler.ts';
 import { startLoad, type LoadData, type LoadOutcome, type LoadProfile } from '../load/load-generator.ts';
@@ -400,26 +400,6 @@ export async function runDrill(scenario: Scenario, options: DrillOptions = {}): 
     notes,
   };
   return { result, load: outcome, events, ...(measureMs === undefined ? {} : { measureMs }) };
-}
-
-/** Where a drill runs: the embedded lab, or containers. */
-export type DrillTargetKind = 'lab' | 'docker';
-
-/** What each target offers a scenario's `needs`. */
-export const TARGET_CAPABILITIES: Record<DrillTargetKind, ReadonlySet<LabCapability>> = { lab: LAB_CAPABILITIES, docker: DOCKER_CAPABILITIES };
-
-const CAPABILITY_WORDS: Record<LabCapability, string> = {
-  'wal-archive': 'a WAL archive',
-  pooler: 'PgBouncer in the service path',
-  'lab-files': "the server's data directory, WAL archive and processes on this machine (base backups, PITR, page repair)",
-  replica: 'a streaming replica',
-};
-
-/** Why `scenario` cannot run on `target` (what it needs that the target lacks), or undefined when it can. */
-export function lackingCapabilities(scenario: Pick<Scenario, 'id' | 'needs'>, target: DrillTargetKind): string | undefined {
-  const missing = (scenario.needs ?? []).filter((n) => !TARGET_CAPABILITIES[target].has(n));
-  if (missing.length === 0) return undefined;
-  return `The scenario "${scenario.id}" needs ${missing.map((n) => CAPABILITY_WORDS[n]).join(' and ')}, which the ${target === 'docker' ? 'Docker' : 'embedded lab'} target does not offer yet.`;
 }
 
 /** The record of a drill that did not run because its scenario does not apply to the system under drill. */

@@ -59,3 +59,28 @@ export interface DrillLab {
   /** The address the fault proxy dials to reach the primary (`host:port` as the proxy sees it). */
   readonly proxyUpstream: Endpoint;
 }
+
+/** Where a drill runs: the embedded lab, or containers. */
+export type DrillTargetKind = 'lab' | 'docker';
+
+/** What each target offers a scenario's `needs`. */
+export const TARGET_CAPABILITIES: Record<DrillTargetKind, ReadonlySet<LabCapability>> = {
+  lab: new Set(['wal-archive', 'pooler', 'lab-files', 'replica']),
+  // WAL archived into a volume; no PgBouncer, no server files on this machine, no replica yet.
+  docker: new Set(['wal-archive']),
+};
+
+const CAPABILITY_WORDS: Record<LabCapability, string> = {
+  'wal-archive': 'a WAL archive',
+  pooler: 'PgBouncer in the service path',
+  'lab-files': "the server's data directory, WAL archive and processes on this machine (base backups, PITR, page repair)",
+  replica: 'a streaming replica',
+};
+
+/** Why `scenario` cannot run on `target` (what it needs that the target lacks), or undefined when it can. */
+export function lackingCapabilities(scenario: { id: string; needs?: readonly LabCapability[] }, target: DrillTargetKind): string | undefined {
+  const missing = (scenario.needs ?? []).filter((n) => !TARGET_CAPABILITIES[target].has(n));
+  if (missing.length === 0) return undefined;
+  return `The scenario "${scenario.id}" needs ${missing.map((n) => CAPABILITY_WORDS[n]).join(' and ')}, which the ${target === 'docker' ? 'Docker' : 'embedded lab'} target does not offer yet.`;
+}
+

@@ -23,7 +23,7 @@ import { findPgBouncer } from './pgbouncer-binary.ts';
 import { LabPooler, type PoolerStatus } from './pooler.ts';
 import { ARCHIVER_HEALTH_SQL, archiveCommand, archiverHealthFromRow, installArchiveScript, type ArchiverHealth } from './wal-archiver.ts';
 import { confLines } from './conf-file.ts';
-import type { DrillLab, LabCapability, PgCluster } from './cluster.ts';
+import { TARGET_CAPABILITIES, type DrillLab, type PgCluster } from './cluster.ts';
 import { SEED_SERVER_SETTINGS } from './seed-settings.ts';
 import { childrenOf } from '../util/process-tree.ts';
 
@@ -113,9 +113,6 @@ export interface ReplicaStatus {
   } | null;
 }
 
-/** Everything a scenario may need: the embedded lab has it all (see `LabCapability`). */
-export const LAB_CAPABILITIES: ReadonlySet<LabCapability> = new Set(['wal-archive', 'pooler', 'lab-files', 'replica']);
-
 /** The application name the replica streams under (what `synchronous_standby_names` names). */
 export const REPLICA_APPLICATION_NAME = 'pgdrill_replica';
 
@@ -142,7 +139,7 @@ export class Lab implements PgCluster, DrillLab {
   readonly kind = 'lab' as const;
   readonly target = 'lab' as const;
   readonly isLab = true;
-  readonly capabilities = LAB_CAPABILITIES;
+  readonly capabilities = TARGET_CAPABILITIES.lab;
   readonly labDir: string;
   private readonly log: (line: string) => void;
   private readonly env: NodeJS.ProcessEnv;

@@ -20,6 +20,7 @@ import { writeJsonReport } from '../../report/json-report.ts';
 import { say, warn } from '../output.ts';
 import { parseDuration, parsePositiveInt } from '../parse.ts';
 import { commandSummary } from '../command-table.ts';
+import { addTargetOptions, chooseTarget, type TargetFlags } from '../target-options.ts';
 
 /** The exit code of one drill's status: a pass is 0, a breach 2, anything that rehearsed nothing 1. */
 export function exitCodeOf(status: DrillResult['status']): number {
@@ -28,7 +29,7 @@ export function exitCodeOf(status: DrillResult['status']): number {
   return ExitCode.harnessFailed;
 }
 
-interface DrillFlags {
+interface DrillFlags extends TargetFlags {
   all?: boolean;
   tag?: string[];
   variant?: string;
@@ -46,8 +47,7 @@ interface DrillFlags {
 
 /** `pgdrill drill <scenario...> | --all | --tag`: scenarios end to end, on the lab. */
 export function registerDrill(program: Command, setExit: (code: number) => void): void {
-  program
-    .command('drill')
+  addTargetOptions(program.command('drill'))
     .description(commandSummary('drill'))
     .argument('[scenarios...]', 'scenario ids (see `pgdrill list`) or paths to scenario .ts files')
     .option('--all', 'run every scenario, one after another, each in a fresh lab')
@@ -81,7 +81,9 @@ export function registerDrill(program: Command, setExit: (code: number) => void)
       if (rate !== undefined) load.rate = rate;
       const log = flags.quiet ? undefined : (line: string) => warn(`· ${line}`);
       if (configFile && !flags.quiet) warn(`· config: ${configFile}${system.kind === 'configured' ? ` (system under drill: ${system.database}, ledger ${system.ledger.schema}.${system.ledger.table})` : ''}`);
-      const common = { holdMs: flags.hold ?? config.holdMs, observeMs: flags.observe, load, log, onEvent: flags.quiet ? undefined : printStepEvents, system, ...(flags.pooler ? { pooler: true } : {}) };
+      const where = await chooseTarget(flags, config);
+      if (where.target === 'docker' && flags.pooler) throw new UserError('--pooler is not available on the Docker target yet: its lab has no PgBouncer.', 'Leave --pooler out, or run on the embedded lab (without --target docker).');
+      const common = { ...where, holdMs: flags.hold ?? config.holdMs, observeMs: flags.observe, load, log, onEvent: flags.quiet ? undefined : printStepEvents, system, ...(flags.pooler ? { pooler: true } : {}) };
       // Objectives: the config's per scenario, then the flags over them.
       const objectivesOf = (id: string): Partial<Objectives> => ({ ...config.objectives?.[id], ...objectives });
 

@@ -1,0 +1,44 @@
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import type { PgdrillConfig } from '../config/config.ts';
+import { connectDockerEngine } from '../docker/engine.ts';
+import { dockerImages, DEFAULT_DOCKER_IMAGES, type DockerImages } from '../docker/images.ts';
+import type { DrillTargetKind } from '../lab/cluster.ts';
+
+/** The flags `--target`, `--postgres-image` and `--toxiproxy-image` as commander parses them. */
+export interface TargetFlags {
+  target?: DrillTargetKind;
+  postgresImage?: string;
+  toxiproxyImage?: string;
+}
+
+/** Where a command runs its lab: the target, and the images when it is `docker`. */
+export interface TargetChoice {
+  target: DrillTargetKind;
+  dockerImages?: DockerImages;
+}
+
+/** Parses `--target`: `lab` or `docker`. */
+export function parseTarget(value: string): DrillTargetKind {
+  if (value === 'lab' || value === 'docker') return value;
+  throw new InvalidArgumentError(`"${value}" is not a target: use lab (the embedded lab, the default) or docker (containers).`);
+}
+
+/** Adds `--target lab|docker` and the Docker images' flags to a command. */
+export function addTargetOptions(command: Command): Command {
+  return command
+    .option('--target <target>', 'where the lab runs: lab (embedded PostgreSQL, the default) or docker (PostgreSQL and Toxiproxy containers)', parseTarget)
+    .option('--postgres-image <image>', `PostgreSQL image of --target docker (default: $PGDRILL_POSTGRES_IMAGE, the config's docker.postgresImage, else ${DEFAULT_DOCKER_IMAGES.postgres})`)
+    .option('--toxiproxy-image <image>', `Toxiproxy image of --target docker (default: $PGDRILL_TOXIPROXY_IMAGE, the config's docker.toxiproxyImage, else ${DEFAULT_DOCKER_IMAGES.toxiproxy})`);
+}
+
+/**
+ * The target of a command. For `docker`, the images (flags, environment,
+ * config, defaults) and a container engine that answers, checked before
+ * anything starts: none is a `UserError` (exit 1) saying how to start one.
+ */
+export async function chooseTarget(flags: TargetFlags, config?: Pick<PgdrillConfig, 'docker'>): Promise<TargetChoice> {
+  if (flags.target !== 'docker') return { target: 'lab' };
+  await connectDockerEngine();
+  return { target: 'docker', dockerImages: dockerImages(flags, process.env, config) };
+}
