@@ -1,7 +1,6 @@
 import primaryFailoverRunbook from '../runbooks/primary-failover.ts';
 import { defineScenario, type Scenario } from '../src/core/scenario.ts';
 import { killPrimary } from '../src/faults/kill-primary.ts';
-import { embeddedLab } from '../src/faults/fault.ts';
 
 /**
  * The seed's "Primary failure with replica", with asynchronous streaming
@@ -19,7 +18,7 @@ export function primaryFailoverScenario(options: { synchronous?: boolean } = {})
     tags: ['failover', 'replication'],
     fault: killPrimary(),
     holdMs: 5000,
-    needs: ['lab-files', 'replica'],
+    needs: ['replica'],
     runbook: primaryFailoverRunbook,
     objectives: { rtoMs: 60_000, rpoMs: synchronous ? 0 : 5000 },
     load: { rate: 50, writeRatio: 0.5, timeoutMs: 5000, maxDurationMs: 30 * 60_000 },
@@ -27,10 +26,8 @@ export function primaryFailoverScenario(options: { synchronous?: boolean } = {})
     observeMs: 4000,
     // The replica must exist before the load: the drill needs no earlier `lab up --replica`.
     async setup(ctx) {
-      const lab = embeddedLab(ctx, 'A streaming replica');
-      await lab.up('ephemeral', { replica: true });
-      if (synchronous) await lab.setSynchronousReplica(true);
-      ctx.log(`Replica streaming on port ${lab.replica!.port} (${synchronous ? 'synchronous: commits wait for its flush' : 'asynchronous'}).`);
+      const replica = await ctx.drillLab.ensureReplica({ synchronous });
+      ctx.log(`Replica streaming on ${replica.endpoint.host}:${replica.endpoint.port} (${synchronous ? 'synchronous: commits wait for its flush' : 'asynchronous'}).`);
     },
   });
 }

@@ -2,11 +2,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Toxiproxy } from 'toxiproxy-node-client';
-import type { ContainerRuntimeClient } from 'testcontainers';
+import type { ContainerRuntimeClient, GenericContainer, StartedNetwork } from 'testcontainers';
 import { UserError, errorMessage } from '../core/errors.ts';
 import { SERVICE_DATABASES, type Endpoint, type ServiceName } from '../core/target.ts';
 import type { FaultProxyServer } from '../engine/fault-proxy.ts';
-import { TARGET_CAPABILITIES, type ClusterRows, type DrillLab, type PgCluster } from '../lab/cluster.ts';
+import { TARGET_CAPABILITIES, type ClusterRows, type DrillLab, type PgCluster, type StandbyCluster } from '../lab/cluster.ts';
+import { REPLICA_APPLICATION_NAME } from '../lab/lab.ts';
 import { loadFixtures } from '../lab/fixtures.ts';
 import { freePort } from '../lab/free-port.ts';
 import { generatePassword } from '../lab/lab-state.ts';
@@ -28,6 +29,8 @@ import { describeReaped, reap } from './reap.ts';
 const HOST = '127.0.0.1';
 /** The PostgreSQL container's name on the lab's network: the fault proxy's upstream. */
 export const POSTGRES_ALIAS = 'postgres';
+/** The replica container's name on the lab's network: the proxy's upstream once it is promoted. */
+export const REPLICA_ALIAS = 'replica';
 /** The Toxiproxy container's name on the lab's network. */
 export const TOXIPROXY_ALIAS = 'toxiproxy';
 const PG_PORT = 5432;
@@ -51,6 +54,8 @@ interface DockerLabState {
   network: string;
   postgres: { container: string; port: number; dataVolume: string; archiveVolume: string };
   toxiproxy: { container: string; apiPort: number; proxyPorts: Record<string, number> };
+  /** The streaming replica's container, when the lab has one. */
+  replica?: { container: string; port: number; dataVolume: string } | null;
   fixturesLoaded: boolean;
   createdAt: string;
 }
@@ -101,6 +106,7 @@ export class DockerLab implements PgCluster, DrillLab {
   private readonly images: DockerImages;
   private state: DockerLabState | undefined;
   private client: ContainerRuntimeClient | undefined;
+  private network: StartedNetwork | undefined;
   private binaries: PgBinaries | undefined;
 
   constructor(options: { labDir: string; images: DockerImages; log?: (line: string) => void; env?: NodeJS.ProcessEnv }) {
@@ -196,6 +202,96 @@ export class DockerLab implements PgCluster, DrillLab {
     return `container ${s.postgres.container} killed (SIGKILL to its postmaster)`;
   }
 
+  /** The replica container as a StandbyCluster, or null when the lab has none. */
+  get replicaCluster(): StandbyCluster | null {
+    const r = this.state?.replica;
+    if (!r) return null;
+    const endpoint = { host: HOST, port: r.port };
+    return {
+      endpoint,
+      proxyUpstream: { host: REPLICA_ALIAS, port: PG_PORT },
+      adminUrl: (database) => this.adminUrl(database, endpoint),
+      query: (database, sql, params) => queryOnce({ connectionString: this.adminUrl(database, endpoint), connectionTimeoutMillis: 5000 }, sql, params),
+    };
+  }
+
+  /**
+   * Adds a replica container when the lab has none: the same image, a data
+   * volume of its own filled by `pg_basebackup -R` from the primary over the
+   * lab's network (replication allowed in the primary's pg_hba.conf first),
+   * streaming as `pgdrill_replica`, the lab's settings, the WAL archive
+   * volume shared (a promoted replica archives its own timeline there).
+   * With `synchronous`, the primary waits for it at every commit.
+   */
+  async ensureReplica(options: { synchronous: boolean }): Promise<StandbyCluster> {
+    const s = this.requireState();
+    const client = await this.engine();
+    if (!s.replica || !(await this.containerRunning(s.replica.container))) {
+      const docker = client.container.dockerode;
+      // The official image's pg_hba.conf allows replication from loopback only.
+      await this.exec(s.postgres.container, ['sh', '-c', 'grep -q "^host replication all all" "$PGDATA/pg_hba.conf" || echo "host replication all all scram-sha-256" >> "$PGDATA/pg_hba.conf"'], 'postgres');
+      await this.query('postgres', 'SELECT pg_reload_conf()');
+      const replica = { container: `pgdrill-${s.runId}-replica`, port: await freePort(HOST), dataVolume: `pgdrill-${s.runId}-replica-data` };
+      s.replica = replica;
+      this.writeState();
+      await docker.createVolume({ Name: replica.dataVolume, Labels: runLabels(s.labId, s.runId, s.mode) });
+      const entrypoint = ((await docker.getImage(s.images.postgres).inspect()).Config.Entrypoint as string[] | null) ?? [];
+      const copy = [
+        'set -e',
+        'if [ ! -s "$PGDATA/PG_VERSION" ]; then',
+        '  mkdir -p "$PGDATA" && chown postgres:postgres "$PGDATA" && chmod 700 "$PGDATA"',
+        `  setpriv --reuid=postgres --regid=postgres --init-groups -- pg_basebackup -d "host=${POSTGRES_ALIAS} user=${s.superuser} application_name=${REPLICA_APPLICATION_NAME}" -D "$PGDATA" -X stream -c fast -R --no-sync -l "pgdrill replica"`,
+        'fi',
+        `exec ${[...entrypoint, 'postgres'].map((a) => `'${a}'`).join(' ')} "$@"`,
+      ].join('\n');
+      this.log(`Creating a streaming replica container ${replica.container} (pg_basebackup of the primary over the lab's network).`);
+      await this.startPostgresContainer({ name: replica.container, alias: REPLICA_ALIAS, port: replica.port, dataVolume: replica.dataVolume, entrypoint: ['/bin/sh', '-c', copy, 'pgdrill-replica'], env: { PGPASSWORD: s.superuserPassword } });
+      const standby = this.replicaCluster!;
+      await this.pollUntil(async () => (await standby.query('postgres', 'SELECT pg_is_in_recovery() AS r'))[0]?.r === true, 60_000, 'the replica container accepts connections as a standby');
+    }
+    await this.query('postgres', `ALTER SYSTEM SET synchronous_standby_names = ${options.synchronous ? `'${REPLICA_APPLICATION_NAME}'` : "''"}`);
+    await this.query('postgres', 'SELECT pg_reload_conf()');
+    const want = options.synchronous ? 'sync' : 'async';
+    await this.pollUntil(async () => (await this.query('postgres', 'SELECT sync_state FROM pg_stat_replication WHERE application_name = $1', [REPLICA_APPLICATION_NAME]))[0]?.sync_state === want, 30_000, `the primary sees the replica streaming (${want})`);
+    return this.replicaCluster!;
+  }
+
+  /**
+   * After a failover drill (DrillLab): a promoted replica becomes the lab's
+   * primary (the dead primary's container and data volume removed, the
+   * replica's volume started in a new container under the primary's name,
+   * alias and loopback port, so every URL stays valid); else the old
+   * primary's container starts again (crash recovery). No commit waits for a
+   * replica afterwards.
+   */
+  async restoreTopology(log: (line: string) => void): Promise<void> {
+    const s = this.requireState();
+    const r = s.replica;
+    if (await this.isRunning()) {
+      await this.query('postgres', "ALTER SYSTEM SET synchronous_standby_names = ''");
+      await this.query('postgres', 'SELECT pg_reload_conf()');
+      return;
+    }
+    const promoted = r && (await this.containerRunning(r.container)) && (await this.replicaCluster!.query('postgres', 'SELECT pg_is_in_recovery() AS r').then(([row]) => row?.r === false, () => false));
+    if (!promoted || !r) {
+      log('The replica was not promoted: starting the old primary container again (crash recovery).');
+      await this.start();
+      return;
+    }
+    log(`The promoted replica becomes the Docker lab's primary (the dead primary's container ${s.postgres.container} and its volume are removed).`);
+    const docker = (await this.engine()).container.dockerode;
+    await docker.getContainer(s.postgres.container).remove({ force: true, v: true });
+    await docker.getVolume(s.postgres.dataVolume).remove().catch(() => {});
+    await docker.getContainer(r.container).stop({ t: 30 }).catch(() => {});
+    await docker.getContainer(r.container).remove({ force: true });
+    s.postgres.dataVolume = r.dataVolume;
+    s.replica = null;
+    this.writeState();
+    await this.startPostgresContainer({ name: s.postgres.container, alias: POSTGRES_ALIAS, port: s.postgres.port, dataVolume: s.postgres.dataVolume });
+    await this.query('postgres', "ALTER SYSTEM SET synchronous_standby_names = ''");
+    await this.query('postgres', 'SELECT pg_reload_conf()');
+  }
+
   /** The fault proxy: the lab's Toxiproxy container, through its API published on loopback. Closing it leaves the container to the lab. */
   async faultProxy(): Promise<FaultProxyServer> {
     const url = `http://${HOST}:${this.requireState().toxiproxy.apiPort}`;
@@ -287,13 +383,8 @@ export class DockerLab implements PgCluster, DrillLab {
   }
 
   private async create(client: ContainerRuntimeClient, mode: 'persistent' | 'ephemeral'): Promise<void> {
-    const { GenericContainer, StartedNetwork, Wait } = await import('testcontainers');
-    /** A container whose published ports bind the host's loopback only (testcontainers binds every address). */
-    class LoopbackContainer extends GenericContainer {
-      protected override async beforeContainerCreated(): Promise<void> {
-        for (const bindings of Object.values(this.hostConfig.PortBindings ?? {}) as Array<Array<{ HostIp?: string }>>) for (const b of bindings) b.HostIp = HOST;
-      }
-    }
+    const { StartedNetwork, Wait } = await import('testcontainers');
+    const LoopbackContainer = await loopbackContainerClass();
     ensureDir(this.labDir, LAB_DIR_ROLE);
     const labId = dockerLabId(this.labDir);
     const runId = `${labId}-${randomBytes(4).toString('hex')}`;
@@ -327,30 +418,13 @@ export class DockerLab implements PgCluster, DrillLab {
     await this.requireImage(client, this.images.postgres, 'PostgreSQL', '--postgres-image');
     await this.requireImage(client, this.images.toxiproxy, 'Toxiproxy', '--toxiproxy-image');
     const created = await client.network.create({ Name: state.network, Driver: 'bridge', CheckDuplicate: true, Labels: labels });
-    const network = new StartedNetwork(client, state.network, created);
+    this.network = new StartedNetwork(client, state.network, created);
+    const network = this.network;
     await docker.createVolume({ Name: state.postgres.dataVolume, Labels: labels });
     await docker.createVolume({ Name: state.postgres.archiveVolume, Labels: labels });
 
-    const settings: Record<string, string | number> = { ...SEED_SERVER_SETTINGS, archive_command: archiveCommand(ARCHIVE_SCRIPT, ARCHIVE_DIR) };
-    const command = ['postgres', ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`])];
     const started = performance.now();
-    await new LoopbackContainer(this.images.postgres)
-      .withName(state.postgres.container)
-      .withLabels(labels)
-      .withNetwork(network)
-      .withNetworkAliases(POSTGRES_ALIAS)
-      .withEnvironment({ POSTGRES_USER: state.superuser, POSTGRES_PASSWORD: state.superuserPassword, POSTGRES_DB: 'postgres', POSTGRES_INITDB_ARGS: '--data-checksums' })
-      .withExposedPorts({ container: PG_PORT, host: pgPort })
-      // Named volumes (a source that is not a path): the data, and the WAL archive that outlives it.
-      .withBindMounts([{ source: state.postgres.dataVolume, target: '/var/lib/postgresql/data' }, { source: state.postgres.archiveVolume, target: ARCHIVE_DIR }])
-      .withCopyFilesToContainer([{ source: ARCHIVE_SCRIPT_SOURCE, target: ARCHIVE_SCRIPT, mode: 0o755 }])
-      .withCommand(command)
-      .withWaitStrategy(Wait.forLogMessage(/database system is ready to accept connections/))
-      .withStartupTimeout(120_000)
-      .start();
-    // The archive volume is root's when mounted: the server's account must write it (archive_command retries until then).
-    await docker.getContainer(state.postgres.container).exec({ Cmd: ['chown', 'postgres:postgres', ARCHIVE_DIR], User: 'root' }).then((e) => e.start({})).then((stream) => new Promise((r) => { stream.on('end', r); stream.resume(); }));
-    await this.waitForPostgres(60_000);
+    await this.startPostgresContainer({ name: state.postgres.container, alias: POSTGRES_ALIAS, port: pgPort, dataVolume: state.postgres.dataVolume, env: { POSTGRES_USER: state.superuser, POSTGRES_PASSWORD: state.superuserPassword, POSTGRES_DB: 'postgres', POSTGRES_INITDB_ARGS: '--data-checksums' } });
     this.log(`PostgreSQL container ${state.postgres.container} accepts connections on ${HOST}:${pgPort} (${Math.round(performance.now() - started)} ms).`);
     await new LoopbackContainer(this.images.toxiproxy)
       .withName(state.toxiproxy.container)
@@ -366,6 +440,69 @@ export class DockerLab implements PgCluster, DrillLab {
     await loadFixtures(this);
     state.fixturesLoaded = true;
     this.writeState();
+  }
+
+  /**
+   * Starts a PostgreSQL container of this lab on its network under `alias`,
+   * `dataVolume` as its data directory, the archive volume (owned by the
+   * server's account), the seed's settings, `port` published on loopback;
+   * returns once it accepts connections.
+   */
+  private async startPostgresContainer(c: { name: string; alias: string; port: number; dataVolume: string; env?: Record<string, string>; entrypoint?: string[] }): Promise<void> {
+    const s = this.requireState();
+    const client = await this.engine();
+    const { StartedNetwork, Wait } = await import('testcontainers');
+    const LoopbackContainer = await loopbackContainerClass();
+    this.network ??= new StartedNetwork(client, s.network, client.network.getById(s.network));
+    const settings: Record<string, string | number> = { ...SEED_SERVER_SETTINGS, archive_command: archiveCommand(ARCHIVE_SCRIPT, ARCHIVE_DIR) };
+    const args = Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
+    const container = new LoopbackContainer(s.images.postgres)
+      .withName(c.name)
+      .withLabels(runLabels(s.labId, s.runId, s.mode))
+      .withNetwork(this.network)
+      .withNetworkAliases(c.alias)
+      .withEnvironment({ POSTGRES_PASSWORD: s.superuserPassword, ...c.env })
+      .withExposedPorts({ container: PG_PORT, host: c.port })
+      // Named volumes (a source that is not a path): the data, and the WAL archive that outlives it.
+      .withBindMounts([{ source: c.dataVolume, target: '/var/lib/postgresql/data' }, { source: s.postgres.archiveVolume, target: ARCHIVE_DIR }])
+      .withCopyFilesToContainer([{ source: ARCHIVE_SCRIPT_SOURCE, target: ARCHIVE_SCRIPT, mode: 0o755 }])
+      .withCommand(c.entrypoint ? args : ['postgres', ...args])
+      .withWaitStrategy(Wait.forLogMessage(/database system is ready to accept (read-only )?connections/))
+      .withStartupTimeout(c.entrypoint ? 15_000 : 120_000);
+    if (c.entrypoint) container.withEntrypoint(c.entrypoint);
+    await container.start();
+    // The archive volume is root's when first mounted: the server's account must write it (archive_command retries until then).
+    await this.exec(c.name, ['chown', 'postgres:postgres', ARCHIVE_DIR], 'root');
+    await this.pollUntil(async () => (await queryOnce({ connectionString: this.adminUrl('postgres', { host: HOST, port: c.port }), connectionTimeoutMillis: 5000 }, 'SELECT 1')).length === 1, 60_000, `the PostgreSQL container ${c.name} accepts connections`);
+  }
+
+  /** Runs a command in a container (as `user`) and waits for it to end; a non-zero exit is an error. */
+  private async exec(container: string, cmd: string[], user: string): Promise<void> {
+    const docker = (await this.engine()).container.dockerode;
+    const exec = await docker.getContainer(container).exec({ Cmd: cmd, User: user, AttachStdout: true, AttachStderr: true });
+    const stream = await exec.start({});
+    await new Promise((resolve) => {
+      stream.on('end', resolve);
+      stream.resume();
+    });
+    const { ExitCode } = await exec.inspect();
+    if (ExitCode !== 0) throw new Error(`\`${cmd.join(' ')}\` in ${container} exited with code ${ExitCode}`);
+  }
+
+  /** Polls `check` (errors count as not yet) until it holds, or throws a UserError naming `what` after `timeoutMs`. */
+  private async pollUntil(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let last = '';
+    while (Date.now() < deadline) {
+      try {
+        if (await check()) return;
+        last = 'not yet';
+      } catch (error) {
+        last = errorMessage(error);
+      }
+      await sleep(200);
+    }
+    throw new UserError(`Waited ${timeoutMs / 1000} s for ${what}, in vain (${last}).`, `Read the container logs: docker logs ${this.requireState().postgres.container}`);
   }
 
   private async requireImage(client: ContainerRuntimeClient, image: string, what: string, flag: string): Promise<void> {
@@ -387,18 +524,7 @@ export class DockerLab implements PgCluster, DrillLab {
   }
 
   private async waitForPostgres(timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    let last = '';
-    while (Date.now() < deadline) {
-      try {
-        await this.query('postgres', 'SELECT 1');
-        return;
-      } catch (error) {
-        last = errorMessage(error);
-      }
-      await sleep(200);
-    }
-    throw new UserError(`The PostgreSQL container of the Docker lab did not accept connections within ${timeoutMs / 1000} s (${last}).`, `Read its log: docker logs ${this.requireState().postgres.container}`);
+    await this.pollUntil(async () => (await this.query('postgres', 'SELECT 1')).length === 1, timeoutMs, 'the PostgreSQL container of the Docker lab to accept connections');
   }
 
   private async containerRunning(name: string): Promise<boolean> {
@@ -447,4 +573,14 @@ export class DockerLab implements PgCluster, DrillLab {
     registerSecret(state.superuserPassword);
     for (const p of Object.values(state.servicePasswords)) registerSecret(p);
   }
+}
+
+/** A testcontainers container class whose published ports bind the host's loopback only (testcontainers binds every address). */
+async function loopbackContainerClass(): Promise<typeof GenericContainer> {
+  const { GenericContainer } = await import('testcontainers');
+  return class LoopbackContainer extends GenericContainer {
+    protected override async beforeContainerCreated(): Promise<void> {
+      for (const bindings of Object.values(this.hostConfig.PortBindings ?? {}) as Array<Array<{ HostIp?: string }>>) for (const b of bindings) b.HostIp = HOST;
+    }
+  };
 }

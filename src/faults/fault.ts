@@ -1,5 +1,5 @@
 import { UserError } from '../core/errors.ts';
-import type { PgCluster } from '../lab/cluster.ts';
+import type { DrillLab, PgCluster } from '../lab/cluster.ts';
 import type { Lab } from '../lab/lab.ts';
 import type { LabPooler } from '../lab/pooler.ts';
 import type { SupervisedService } from '../service/supervised-service.ts';
@@ -10,6 +10,8 @@ import type { ProxyLink } from './proxy-link.ts';
 export interface FaultContext {
   /** The cluster the service uses (the embedded lab's server or a container): start, stop, kill, query. */
   target: PgCluster;
+  /** Where the drill runs (embedded lab or containers): its replica, and how to make it whole after a failover. */
+  drillLab: DrillLab;
   /** The embedded lab (data directory, WAL archive, binaries, replica), when the drill runs on it; absent on the docker target. */
   lab?: Lab;
   /** The service's network path to the database, through the fault proxy. */

@@ -32,6 +32,18 @@ export interface PgCluster extends Target {
 }
 
 /**
+ * A lab's streaming replica as faults and runbook steps reach it: directly
+ * from this machine (`endpoint`, `adminUrl`, `query`), and as the fault
+ * proxy dials it once it is promoted (`proxyUpstream`).
+ */
+export interface StandbyCluster {
+  readonly endpoint: Endpoint;
+  readonly proxyUpstream: Endpoint;
+  adminUrl(database: string): string;
+  query(database: string, sql: string, params?: unknown[]): Promise<ClusterRows>;
+}
+
+/**
  * What a lab offers beyond a cluster, which some scenarios need (a scenario
  * whose need a lab lacks is skipped with the reason, never run halfway):
  * `wal-archive` WAL archived where a restore can read it; `pooler`
@@ -58,6 +70,16 @@ export interface DrillLab {
   pg(): PgBinaries;
   /** The address the fault proxy dials to reach the primary (`host:port` as the proxy sees it). */
   readonly proxyUpstream: Endpoint;
+  /** The streaming replica, when the lab has one. */
+  readonly replicaCluster: StandbyCluster | null;
+  /** Adds a streaming replica when the lab has none (and starts it); `synchronous` makes every commit wait for its flush. */
+  ensureReplica(options: { synchronous: boolean }): Promise<StandbyCluster>;
+  /**
+   * After a failover drill, the lab whole again: a promoted replica becomes
+   * the lab's primary (the dead one discarded), else the old primary starts
+   * again (crash recovery); no commit waits for a replica any more.
+   */
+  restoreTopology(log: (line: string) => void): Promise<void>;
 }
 
 /** Where a drill runs: the embedded lab, or containers. */
@@ -66,8 +88,8 @@ export type DrillTargetKind = 'lab' | 'docker';
 /** What each target offers a scenario's `needs`. */
 export const TARGET_CAPABILITIES: Record<DrillTargetKind, ReadonlySet<LabCapability>> = {
   lab: new Set(['wal-archive', 'pooler', 'lab-files', 'replica']),
-  // WAL archived into a volume; no PgBouncer, no server files on this machine, no replica yet.
-  docker: new Set(['wal-archive']),
+  // WAL archived into a volume, a replica container; no PgBouncer, no server files on this machine.
+  docker: new Set(['wal-archive', 'replica']),
 };
 
 const CAPABILITY_WORDS: Record<LabCapability, string> = {

@@ -23,7 +23,7 @@ import { findPgBouncer } from './pgbouncer-binary.ts';
 import { LabPooler, type PoolerStatus } from './pooler.ts';
 import { ARCHIVER_HEALTH_SQL, archiveCommand, archiverHealthFromRow, installArchiveScript, type ArchiverHealth } from './wal-archiver.ts';
 import { confLines } from './conf-file.ts';
-import { TARGET_CAPABILITIES, type DrillLab, type PgCluster } from './cluster.ts';
+import { TARGET_CAPABILITIES, type DrillLab, type PgCluster, type StandbyCluster } from './cluster.ts';
 import { SEED_SERVER_SETTINGS } from './seed-settings.ts';
 import { childrenOf } from '../util/process-tree.ts';
 
@@ -596,6 +596,38 @@ export class Lab implements PgCluster, DrillLab {
   get replicaPaths(): { dataDir: string; logFile: string; passFile: string } {
     const root = this.requireState().serverRoot;
     return { dataDir: path.join(root, 'replica'), logFile: path.join(root, 'log', 'replica.log'), passFile: path.join(root, 'replica.pgpass') };
+  }
+
+  /** The replica as a StandbyCluster (DrillLab), or null when the lab has none. */
+  get replicaCluster(): StandbyCluster | null {
+    if (!this.state?.replica) return null;
+    const endpoint = this.replicaEndpoint;
+    return { endpoint, proxyUpstream: endpoint, adminUrl: (database) => this.replicaAdminUrl(database), query: (database, sql, params) => this.replicaQuery(database, sql, params) };
+  }
+
+  /** Starts a streaming replica when there is none (DrillLab), synchronous when asked. */
+  async ensureReplica(options: { synchronous: boolean }): Promise<StandbyCluster> {
+    await this.up('ephemeral', { replica: true });
+    if (options.synchronous) await this.setSynchronousReplica(true);
+    return this.replicaCluster!;
+  }
+
+  /** After a failover (DrillLab): the promoted replica adopted as the primary, else the old primary started again; commits no longer wait for a replica. */
+  async restoreTopology(log: (line: string) => void): Promise<void> {
+    const replica = this.replica;
+    if (!(await this.isRunning())) {
+      const promoted = replica && !existsSync(path.join(replica.dataDir, 'standby.signal')) && (await this.isReplicaRunning());
+      if (promoted) {
+        log("The promoted replica becomes the lab primary (the dead primary's data directory is removed).");
+        await this.adoptPromotedReplica({ keepOld: false });
+      } else {
+        log('The replica was not promoted: starting the old primary again (crash recovery).');
+        await this.ensurePrimaryRunning();
+      }
+    } else {
+      // The drill may have made commits wait for the replica: never leave the lab depending on it.
+      await this.setSynchronousReplica(false);
+    }
   }
 
   /** Where the replica listens (direct). */
