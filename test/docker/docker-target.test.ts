@@ -107,10 +107,23 @@ describe.skipIf(noEngine !== undefined)(`the Docker target (containers, real Tox
     expect(logs.filter((l) => l.startsWith('Creating the Docker lab'))).toHaveLength(1);
   }, 150_000);
 
+  it('primary-failover: the primary container killed, a replica container promoted, the service repointed; the lab whole afterwards', async () => {
+    const { result, lines } = await drill('primary-failover');
+    expect(result.reasons).toEqual([]);
+    expect(result.status).toBe('passed');
+    expect(result.fault.evidence).toMatch(/primary container \S+-postgres killed \(SIGKILL to its postmaster\); replica on 127\.0\.0\.1:\d+ had replayed up to/);
+    expect(result.steps.map((s) => s.status)).toEqual(['done', 'done', 'done', 'done', 'done']);
+    expect(lines.join('\n')).toMatch(/The promoted replica becomes the Docker lab's primary/);
+    // The promoted replica serves under the primary's name and port, on a new timeline, with the writes it had.
+    const [row] = await lab.query('postgres', "SELECT pg_is_in_recovery() AS standby, substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8) AS tli");
+    expect(row).toEqual({ standby: false, tli: '00000002' });
+    expect(resourcesOf(labDir).filter((r) => r.startsWith('container'))).toHaveLength(2);
+  }, 120_000);
+
   it('skips a scenario the Docker target cannot run, with the reason (never passed)', async () => {
-    const { result } = await drill('primary-failover');
+    const { result } = await drill('table-corruption');
     expect(result.status).toBe('skipped');
-    expect(result.reasons[0]).toMatch(/a streaming replica, which the Docker target does not offer/);
+    expect(result.reasons[0]).toMatch(/needs the server's data directory, WAL archive and processes on this machine .*, which the Docker target does not offer/);
   });
 
   it('a drill killed with SIGKILL leaves containers, and the next `up` removes them by label', async () => {
@@ -144,8 +157,9 @@ describe('--target docker without an engine, and list --target docker', () => {
   it('lists which scenarios run on Docker and why the others are skipped', async () => {
     const run = await runCli(['list', '--target', 'docker']);
     expect(run.code).toBe(0);
-    for (const id of ['connection-loss', 'slow-query', 'connection-exhaustion', 'service-crash']) expect(run.stdout).toMatch(new RegExp(`runs +${id} `));
-    expect(run.stdout).toMatch(/skipped primary-failover +needs .*a streaming replica/);
+    for (const id of ['connection-loss', 'slow-query', 'connection-exhaustion', 'service-crash', 'primary-failover']) expect(run.stdout).toMatch(new RegExp(`runs +${id} `));
+    expect(run.stdout).toMatch(/runs +primary-failover /);
+    expect(run.stdout).toMatch(/skipped database-lost +needs the server's data directory/);
     expect(run.stdout).toMatch(/skipped pool-saturation +needs PgBouncer/);
   });
 });
