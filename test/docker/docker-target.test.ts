@@ -7,7 +7,7 @@ import { LABEL_LAB } from '../../src/docker/labels.ts';
 import { runDrill, type DrillOptions } from '../../src/engine/drill.ts';
 import { loadScenario } from '../../src/engine/catalog.ts';
 import { isProcessAlive } from '../../src/util/process-alive.ts';
-import { repoRoot, runCli } from '../helpers/run-cli.ts';
+import { repoRoot, runCli, startCli } from '../helpers/run-cli.ts';
 import { tempDir } from '../helpers/test-lab.ts';
 
 /**
@@ -125,6 +125,26 @@ describe.skipIf(noEngine !== undefined)(`the Docker target (containers, real Tox
     expect(result.status).toBe('skipped');
     expect(result.reasons[0]).toMatch(/needs the server's data directory, WAL archive and processes on this machine .*, which the Docker target does not offer/);
   });
+
+  it('lab status --target docker shows the containers of a lab that `lab up --target docker` made', async () => {
+    const run = await runCli(['lab', 'status', '--target', 'docker', '--lab-dir', labDir]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/PostgreSQL +\S+: container \S+-postgres running on 127\.0\.0\.1:\d+/);
+    expect(run.stdout).toMatch(/Toxiproxy +\S+: container \S+-toxiproxy running, API http:\/\/127\.0\.0\.1:\d+/);
+    expect(run.stdout).toMatch(/started by `lab up`/);
+  });
+
+  it('a drill interrupted with SIGINT removes its containers, network and volumes before it exits (130)', async () => {
+    const dir = path.join(tempDir('docker-sigint'), 'lab');
+    labDirs.push(dir);
+    const cli = startCli(['drill', 'connection-loss', '--target', 'docker', '--lab-dir', dir, '--postgres-image', images.postgres, '--toxiproxy-image', images.toxiproxy]);
+    await expect.poll(() => cli.stderrSoFar(), { timeout: 90_000, interval: 100 }).toMatch(/Sample service at/);
+    expect(resourcesOf(dir).length).toBe(5);
+    cli.child.kill('SIGINT');
+    const run = await cli.done;
+    expect(run.code).toBe(130);
+    expect(resourcesOf(dir)).toEqual([]);
+  }, 120_000);
 
   it('a drill killed with SIGKILL leaves containers, and the next `up` removes them by label', async () => {
     const killedDir = path.join(tempDir('docker-killed'), 'lab');
