@@ -359,6 +359,10 @@ export async function runDrill(scenario: Scenario, options: DrillOptions = {}): 
   const judgedAll = outcome ? applyLatencyObjective(outcome.timeline, slowRequestMs) : undefined;
   const failedRequests = judgedAll ? judgedAll.count((i) => !judgedAll.ok(i)) : 0;
   const notes: string[] = [];
+  if (targetKind === 'docker') {
+    const images = options.dockerImages ?? dockerImages({}, options.env);
+    notes.push(`Target: Docker (${images.postgres}, ${images.toxiproxy}); the service reached PostgreSQL through the Toxiproxy container.`);
+  }
   if (pooled) notes.push(`Path: service → fault proxy → PgBouncer (transaction pooling, ${POOLER_SETTINGS.poolSizePerDatabase} server connections per database) → PostgreSQL.`);
   if (fault.name === 'none' && recovery && (recovery.rtoMs ?? 1) > 0) {
     notes.push(
