@@ -359,7 +359,7 @@ export async function runDrill(scenario: Scenario, options: DrillOptions = {}): 
   const judgedAll = outcome ? applyLatencyObjective(outcome.timeline, slowRequestMs) : undefined;
   const failedRequests = judgedAll ? judgedAll.count((i) => !judgedAll.ok(i)) : 0;
   const notes: string[] = [];
-  if (targetKind === 'docker') {
+  if (targetKind === 'docker' && outcome) {
     const images = options.dockerImages ?? dockerImages({}, options.env);
     notes.push(`Target: Docker (${images.postgres}, ${images.toxiproxy}); the service reached PostgreSQL through the Toxiproxy container.`);
   }
