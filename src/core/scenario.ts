@@ -140,7 +140,7 @@ const ScenarioSchema = z.object({
     })
     .optional(),
   observeMs: z.number().int().min(0).max(600_000),
-  needs: z.array(z.enum(['wal-archive', 'pooler', 'lab-files', 'replica'])).optional(),
+  needs: z.array(z.enum(['wal-archive', 'pooler', 'lab-files', 'replica', 'base-backup'])).optional(),
   evidenceIsProof: z.boolean().optional(),
   poolerClaim: z.string().min(1).optional(),
   setup: z.function().optional(),

@@ -39,6 +39,8 @@ const TOXIPROXY_API_PORT = 8474;
 export const PROXY_PORTS = [8666, 8667, 8668, 8669] as const;
 const ARCHIVE_DIR = '/wal-archive';
 const ARCHIVE_SCRIPT = '/usr/local/bin/pgdrill-archive-wal';
+const BACKUP_DIR = '/backups';
+const PGDATA = '/var/lib/postgresql/data';
 
 /** What a Docker lab records in `<labDir>/docker-lab.json` (mode 0600: it holds passwords). */
 interface DockerLabState {
@@ -52,7 +54,7 @@ interface DockerLabState {
   superuserPassword: string;
   servicePasswords: Record<string, string>;
   network: string;
-  postgres: { container: string; port: number; dataVolume: string; archiveVolume: string };
+  postgres: { container: string; port: number; dataVolume: string; archiveVolume: string; backupVolume: string };
   toxiproxy: { container: string; apiPort: number; proxyPorts: Record<string, number> };
   /** The streaming replica's container, when the lab has one. */
   replica?: { container: string; port: number; dataVolume: string } | null;
@@ -228,21 +230,18 @@ export class DockerLab implements PgCluster, DrillLab {
     const client = await this.engine();
     if (!s.replica || !(await this.containerRunning(s.replica.container))) {
       const docker = client.container.dockerode;
-      // The official image's pg_hba.conf allows replication from loopback only.
-      await this.exec(s.postgres.container, ['sh', '-c', 'grep -q "^host replication all all" "$PGDATA/pg_hba.conf" || echo "host replication all all scram-sha-256" >> "$PGDATA/pg_hba.conf"'], 'postgres');
-      await this.query('postgres', 'SELECT pg_reload_conf()');
+      await this.allowReplication();
       const replica = { container: `pgdrill-${s.runId}-replica`, port: await freePort(HOST), dataVolume: `pgdrill-${s.runId}-replica-data` };
       s.replica = replica;
       this.writeState();
       await docker.createVolume({ Name: replica.dataVolume, Labels: runLabels(s.labId, s.runId, s.mode) });
-      const entrypoint = ((await docker.getImage(s.images.postgres).inspect()).Config.Entrypoint as string[] | null) ?? [];
       const copy = [
         'set -e',
         'if [ ! -s "$PGDATA/PG_VERSION" ]; then',
         '  mkdir -p "$PGDATA" && chown postgres:postgres "$PGDATA" && chmod 700 "$PGDATA"',
         `  setpriv --reuid=postgres --regid=postgres --init-groups -- pg_basebackup -d "host=${POSTGRES_ALIAS} user=${s.superuser} application_name=${REPLICA_APPLICATION_NAME}" -D "$PGDATA" -X stream -c fast -R --no-sync -l "pgdrill replica"`,
         'fi',
-        `exec ${[...entrypoint, 'postgres'].map((a) => `'${a}'`).join(' ')} "$@"`,
+        `exec ${await this.imageEntrypoint()} "$@"`,
       ].join('\n');
       this.log(`Creating a streaming replica container ${replica.container} (pg_basebackup of the primary over the lab's network).`);
       await this.startPostgresContainer({ name: replica.container, alias: REPLICA_ALIAS, port: replica.port, dataVolume: replica.dataVolume, entrypoint: ['/bin/sh', '-c', copy, 'pgdrill-replica'], env: { PGPASSWORD: s.superuserPassword } });
@@ -404,7 +403,7 @@ export class DockerLab implements PgCluster, DrillLab {
       superuserPassword: generatePassword(),
       servicePasswords: Object.fromEntries(Object.values(SERVICE_DATABASES).map((d) => [d.role, generatePassword()])),
       network: `pgdrill-${runId}`,
-      postgres: { container: `pgdrill-${runId}-postgres`, port: pgPort, dataVolume: `pgdrill-${runId}-data`, archiveVolume: `pgdrill-${runId}-wal-archive` },
+      postgres: { container: `pgdrill-${runId}-postgres`, port: pgPort, dataVolume: `pgdrill-${runId}-data`, archiveVolume: `pgdrill-${runId}-wal-archive`, backupVolume: `pgdrill-${runId}-backups` },
       toxiproxy: { container: `pgdrill-${runId}-toxiproxy`, apiPort, proxyPorts },
       fixturesLoaded: false,
       createdAt: new Date().toISOString(),
@@ -422,6 +421,7 @@ export class DockerLab implements PgCluster, DrillLab {
     const network = this.network;
     await docker.createVolume({ Name: state.postgres.dataVolume, Labels: labels });
     await docker.createVolume({ Name: state.postgres.archiveVolume, Labels: labels });
+    await docker.createVolume({ Name: state.postgres.backupVolume, Labels: labels });
 
     const started = performance.now();
     await this.startPostgresContainer({ name: state.postgres.container, alias: POSTGRES_ALIAS, port: pgPort, dataVolume: state.postgres.dataVolume, env: { POSTGRES_USER: state.superuser, POSTGRES_PASSWORD: state.superuserPassword, POSTGRES_DB: 'postgres', POSTGRES_INITDB_ARGS: '--data-checksums' } });
@@ -464,7 +464,7 @@ export class DockerLab implements PgCluster, DrillLab {
       .withEnvironment({ POSTGRES_PASSWORD: s.superuserPassword, ...c.env })
       .withExposedPorts({ container: PG_PORT, host: c.port })
       // Named volumes (a source that is not a path): the data, and the WAL archive that outlives it.
-      .withBindMounts([{ source: c.dataVolume, target: '/var/lib/postgresql/data' }, { source: s.postgres.archiveVolume, target: ARCHIVE_DIR }])
+      .withBindMounts([{ source: c.dataVolume, target: PGDATA }, { source: s.postgres.archiveVolume, target: ARCHIVE_DIR }, { source: s.postgres.backupVolume, target: BACKUP_DIR }])
       .withCopyFilesToContainer([{ source: ARCHIVE_SCRIPT_SOURCE, target: ARCHIVE_SCRIPT, mode: 0o755 }])
       .withCommand(c.entrypoint ? args : ['postgres', ...args])
       .withWaitStrategy(Wait.forLogMessage(/database system is ready to accept (read-only )?connections/))
@@ -472,21 +472,100 @@ export class DockerLab implements PgCluster, DrillLab {
     if (c.entrypoint) container.withEntrypoint(c.entrypoint);
     await container.start();
     // The archive volume is root's when first mounted: the server's account must write it (archive_command retries until then).
-    await this.exec(c.name, ['chown', 'postgres:postgres', ARCHIVE_DIR], 'root');
+    await this.exec(c.name, ['chown', 'postgres:postgres', ARCHIVE_DIR, BACKUP_DIR], 'root');
     await this.pollUntil(async () => (await queryOnce({ connectionString: this.adminUrl('postgres', { host: HOST, port: c.port }), connectionTimeoutMillis: 5000 }, 'SELECT 1')).length === 1, 60_000, `the PostgreSQL container ${c.name} accepts connections`);
   }
 
   /** Runs a command in a container (as `user`) and waits for it to end; a non-zero exit is an error. */
-  private async exec(container: string, cmd: string[], user: string): Promise<void> {
+  private async exec(container: string, cmd: string[], user: string, env: Record<string, string> = {}): Promise<string> {
     const docker = (await this.engine()).container.dockerode;
-    const exec = await docker.getContainer(container).exec({ Cmd: cmd, User: user, AttachStdout: true, AttachStderr: true });
+    const exec = await docker.getContainer(container).exec({ Cmd: cmd, User: user, AttachStdout: true, AttachStderr: true, Env: Object.entries(env).map(([k, v]) => `${k}=${v}`) });
     const stream = await exec.start({});
+    let output = '';
     await new Promise((resolve) => {
+      stream.on('data', (d: Buffer) => { output = (output + d.toString('utf8')).slice(-4000); });
       stream.on('end', resolve);
-      stream.resume();
     });
     const { ExitCode } = await exec.inspect();
-    if (ExitCode !== 0) throw new Error(`\`${cmd.join(' ')}\` in ${container} exited with code ${ExitCode}`);
+    if (ExitCode !== 0) throw new Error(`\`${cmd[0]}\` in ${container} exited with code ${ExitCode}: ${output.replace(/[\x00-\x08]/g, '').trim().split('\n').slice(-3).join(' ')}`);
+    return output;
+  }
+
+  /** Replication connections allowed over the lab's network (the official image allows them from loopback only). */
+  private async allowReplication(): Promise<void> {
+    await this.exec(this.requireState().postgres.container, ['sh', '-c', 'grep -q "^host replication all all" "$PGDATA/pg_hba.conf" || echo "host replication all all scram-sha-256" >> "$PGDATA/pg_hba.conf"'], 'postgres');
+    await this.query('postgres', 'SELECT pg_reload_conf()');
+  }
+
+  /** The image's own entrypoint, to run after a script of ours prepared the data directory. */
+  private async imageEntrypoint(): Promise<string> {
+    const docker = (await this.engine()).container.dockerode;
+    const entrypoint = ((await docker.getImage(this.requireState().images.postgres).inspect()).Config.Entrypoint as string[] | null) ?? [];
+    return [...entrypoint, 'postgres'].map((a) => `'${a}'`).join(' ');
+  }
+
+  /** The nightly base backup (DrillLab): pg_basebackup inside the primary's container into the backups volume, which outlives the data volume. */
+  async takeBaseBackup(log: (line: string) => void): Promise<string> {
+    const s = this.requireState();
+    await this.allowReplication();
+    log('backup: pg_basebackup of the primary into the backups volume');
+    const started = performance.now();
+    await this.exec(s.postgres.container, ['sh', '-c', `rm -rf ${BACKUP_DIR}/base.new && pg_basebackup -h 127.0.0.1 -U ${s.superuser} -D ${BACKUP_DIR}/base.new -X fetch -c fast --no-sync -l "pgdrill base backup" && rm -rf ${BACKUP_DIR}/base && mv ${BACKUP_DIR}/base.new ${BACKUP_DIR}/base`], 'postgres', { PGPASSWORD: s.superuserPassword });
+    const [row] = await this.query('postgres', 'SELECT pg_walfile_name(pg_current_wal_lsn()) AS wal');
+    return `base backup taken into volume ${s.postgres.backupVolume} in ${Math.round(performance.now() - started)} ms (WAL now at ${String(row?.wal)})`;
+  }
+
+  /** The whole database lost (DrillLab): the container killed (SIGKILL) and removed with its data volume; the archive and backups volumes stay. */
+  async loseDatabase(): Promise<string> {
+    const s = this.requireState();
+    const killed = await this.kill();
+    const docker = (await this.engine()).container.dockerode;
+    await docker.getContainer(s.postgres.container).remove({ force: true });
+    await docker.getVolume(s.postgres.dataVolume).remove();
+    return `${killed}; the container and its data volume ${s.postgres.dataVolume} removed`;
+  }
+
+  /** Whether the primary's data volume still exists (DrillLab). */
+  async dataPresent(): Promise<boolean> {
+    try {
+      await (await this.engine()).container.dockerode.getVolume(this.requireState().postgres.dataVolume).inspect();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * The newest base backup restored (DrillLab): a new data volume filled from
+   * the backups volume with `recovery.signal` and a restore_command reading
+   * the archive volume, started as the lab's primary under its name, alias
+   * and port; returns once recovery has ended on a new timeline.
+   */
+  async restoreLatestBackup(log: (line: string) => void): Promise<string> {
+    const s = this.requireState();
+    const docker = (await this.engine()).container.dockerode;
+    await docker.getContainer(s.postgres.container).remove({ force: true, v: true }).catch(() => {});
+    const volume = `pgdrill-${s.runId}-data-${randomBytes(3).toString('hex')}`;
+    await docker.createVolume({ Name: volume, Labels: runLabels(s.labId, s.runId, s.mode) });
+    s.postgres.dataVolume = volume;
+    this.writeState();
+    const script = [
+      'set -e',
+      'if [ ! -s "$PGDATA/PG_VERSION" ]; then',
+      `  test -s ${BACKUP_DIR}/base/PG_VERSION || { echo "no base backup in ${BACKUP_DIR}/base" >&2; exit 1; }`,
+      `  cp -a ${BACKUP_DIR}/base/. "$PGDATA/" && rm -f "$PGDATA/postmaster.pid"`,
+      '  chown -R postgres:postgres "$PGDATA" && chmod 700 "$PGDATA"',
+      '  touch "$PGDATA/recovery.signal"',
+      `  echo "restore_command = 'cp ${ARCHIVE_DIR}/%f %p'" >> "$PGDATA/postgresql.auto.conf"`,
+      'fi',
+      `exec ${await this.imageEntrypoint()} "$@"`,
+    ].join('\n');
+    log(`Restoring the base backup of volume ${s.postgres.backupVolume} into ${volume} and replaying the archive (${s.postgres.archiveVolume}).`);
+    const started = performance.now();
+    await this.startPostgresContainer({ name: s.postgres.container, alias: POSTGRES_ALIAS, port: s.postgres.port, dataVolume: volume, entrypoint: ['/bin/sh', '-c', script, 'pgdrill-restore'] });
+    await this.pollUntil(async () => (await this.query('postgres', 'SELECT pg_is_in_recovery() AS r'))[0]?.r === false, 10 * 60_000, 'the restored cluster to finish recovery');
+    const [row] = await this.query('postgres', 'SELECT substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8) AS tli, pg_current_wal_lsn()::text AS lsn');
+    return `recovered to ${String(row?.lsn)} on timeline ${parseInt(String(row?.tli), 16)}, in ${((performance.now() - started) / 1000).toFixed(1)} s`;
   }
 
   /** Polls `check` (errors count as not yet) until it holds, or throws a UserError naming `what` after `timeoutMs`. */

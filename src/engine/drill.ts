@@ -267,7 +267,7 @@ export async function runDrill(scenario: Scenario, options: DrillOptions = {}): 
         log(`Sample service at ${service.url} (pid ${service.pid}), reaching PostgreSQL through ${link.listen.host}:${link.listen.port}.`);
       }
 
-      const contexts = openStepContext({ target: cluster, binaries: drillLab.pg(), replica: () => drillLab.replicaCluster, link, serviceUrl: service.url, service, ...(lab ? { lab } : {}), system, ...(pooler ? { pooler } : {}) });
+      const contexts = openStepContext({ target: cluster, binaries: drillLab.pg(), replica: () => drillLab.replicaCluster, drillLab, link, serviceUrl: service.url, service, ...(lab ? { lab } : {}), system, ...(pooler ? { pooler } : {}) });
       cleanup.defer('close runbook connections', () => contexts.close());
       if (system.external) await waitForHealth(service.url, system.readyPath, system.external.readyTimeoutMs, signal, true);
       else if (!system.service) await waitForHealth(service.url, SAMPLE_SYSTEM.readyPath, 20_000, signal, false);

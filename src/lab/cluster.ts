@@ -48,11 +48,12 @@ export interface StandbyCluster {
  * whose need a lab lacks is skipped with the reason, never run halfway):
  * `wal-archive` WAL archived where a restore can read it; `pooler`
  * PgBouncer; `lab-files` the server's data directory, WAL archive and
- * processes on this machine (base backups, PITR, page repair, kill -9 of
- * the postmaster and removal of its data directory); `replica` a streaming
- * replica to fail over to.
+ * processes on this machine (PITR, page repair, backup verification);
+ * `replica` a streaming replica to fail over to; `base-backup` a physical
+ * base backup taken, the database lost and restored from it and the archive
+ * (the DrillLab methods).
  */
-export type LabCapability = 'wal-archive' | 'pooler' | 'lab-files' | 'replica';
+export type LabCapability = 'wal-archive' | 'pooler' | 'lab-files' | 'replica' | 'base-backup';
 
 /**
  * Where a drill runs: the embedded lab or a containerised one. The engine
@@ -80,6 +81,18 @@ export interface DrillLab {
    * again (crash recovery); no commit waits for a replica any more.
    */
   restoreTopology(log: (line: string) => void): Promise<void>;
+  /** Takes a physical base backup of the primary where a restore finds it (the nightly backup); returns one line about it. */
+  takeBaseBackup(log: (line: string) => void): Promise<string>;
+  /** The whole database lost: the server killed (SIGKILL) and its data removed; the WAL archive and base backups survive. Returns what it did. */
+  loseDatabase(): Promise<string>;
+  /** Whether the primary's data (PG_VERSION) still exists. */
+  dataPresent(): Promise<boolean>;
+  /**
+   * Restores the newest base backup and replays every archived WAL segment,
+   * then runs the result as the lab's primary at its usual address (a new
+   * timeline). Returns one line about the recovery.
+   */
+  restoreLatestBackup(log: (line: string) => void): Promise<string>;
 }
 
 /** Where a drill runs: the embedded lab, or containers. */
@@ -87,9 +100,9 @@ export type DrillTargetKind = 'lab' | 'docker';
 
 /** What each target offers a scenario's `needs`. */
 export const TARGET_CAPABILITIES: Record<DrillTargetKind, ReadonlySet<LabCapability>> = {
-  lab: new Set(['wal-archive', 'pooler', 'lab-files', 'replica']),
-  // WAL archived into a volume, a replica container; no PgBouncer, no server files on this machine.
-  docker: new Set(['wal-archive', 'replica']),
+  lab: new Set(['wal-archive', 'pooler', 'lab-files', 'replica', 'base-backup']),
+  // WAL archived into a volume, base backups in a volume, a replica container; no PgBouncer, no server files on this machine.
+  docker: new Set(['wal-archive', 'replica', 'base-backup']),
 };
 
 const CAPABILITY_WORDS: Record<LabCapability, string> = {
@@ -97,6 +110,7 @@ const CAPABILITY_WORDS: Record<LabCapability, string> = {
   pooler: 'PgBouncer in the service path',
   'lab-files': "the server's data directory, WAL archive and processes on this machine (base backups, PITR, page repair)",
   replica: 'a streaming replica',
+  'base-backup': 'base backups restored with the WAL archive',
 };
 
 /** Why `scenario` cannot run on `target` (what it needs that the target lacks), or undefined when it can. */

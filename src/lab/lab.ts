@@ -630,6 +630,38 @@ export class Lab implements PgCluster, DrillLab {
     }
   }
 
+  /** The nightly base backup (DrillLab): a physical backup into the lab's backup store. */
+  async takeBaseBackup(log: (line: string) => void): Promise<string> {
+    const { backupLab } = await import('../backup/lab-backups.ts');
+    const { manifest } = await backupLab(this, { databases: [], onProgress: (l) => log(`backup: ${l}`) });
+    return `base backup ${manifest.id} taken (WAL from ${manifest.base?.startLsn})`;
+  }
+
+  /** The whole database lost (DrillLab): the postmaster killed, its data directory removed; archive and backups kept. */
+  async loseDatabase(): Promise<string> {
+    const { dataDir, archiveDir } = this.paths;
+    // Orphaned backends are gone too before it returns: none may be alive when a new server starts.
+    const killed = await this.kill();
+    rmSync(dataDir, { recursive: true, force: true });
+    const archived = existsSync(archiveDir) ? readdirSync(archiveDir).filter((f) => /^[0-9A-F]{24}$/.test(f)).sort() : [];
+    return `${killed}, ${dataDir} removed; last archived WAL segment ${archived.at(-1) ?? 'none'}`;
+  }
+
+  /** Whether the primary's data directory holds a cluster (DrillLab). */
+  async dataPresent(): Promise<boolean> {
+    return existsSync(path.join(this.paths.dataDir, 'PG_VERSION'));
+  }
+
+  /** The newest base backup restored into a side cluster, every archived segment replayed, adopted as the lab's data (DrillLab). */
+  async restoreLatestBackup(log: (line: string) => void): Promise<string> {
+    const { restoreSideCluster, switchLabTo } = await import('../restore/pitr.ts');
+    const side = await restoreSideCluster(this, { kind: 'end' }, { name: 'database-lost-restore', log });
+    const r = side.cluster.report!;
+    const line = `recovered to ${r.endLsn} on timeline ${r.timeline}${r.lastTransactionAt ? `, last transaction at ${r.lastTransactionAt}` : ''}, in ${(r.totalMs / 1000).toFixed(1)} s`;
+    await switchLabTo(this, side.cluster, { keepOld: true });
+    return line;
+  }
+
   /** Where the replica listens (direct). */
   get replicaEndpoint(): Endpoint {
     return { host: HOST, port: this.requireReplica().port };
