@@ -120,6 +120,20 @@ describe.skipIf(noEngine !== undefined)(`the Docker target (containers, real Tox
     expect(resourcesOf(labDir).filter((r) => r.startsWith('container'))).toHaveLength(2);
   }, 120_000);
 
+  it('database-lost: the container killed and its data volume removed, restored from the base backup and the WAL archive', async () => {
+    const { result, lines } = await drill('database-lost');
+    expect(result.reasons).toEqual([]);
+    expect(result.status).toBe('passed');
+    expect(result.fault.evidence).toMatch(/container \S+-postgres killed \(SIGKILL to its postmaster\); the container and its data volume \S+-data\S* removed/);
+    expect(result.steps.map((s) => s.status)).toEqual(['done', 'done', 'done', 'done']);
+    expect(lines.join('\n')).toMatch(/base backup taken into volume \S+-backups/);
+    // What the archive did not hold is lost, and the ledger says how much: never more than was acknowledged.
+    expect(result.lostWrites).toBeLessThanOrEqual(result.ackedWrites);
+    const [row] = await lab.query('postgres', 'SELECT pg_is_in_recovery() AS standby, (SELECT count(*) FROM pg_database WHERE datname = $1)::int AS payments', ['payments_db']);
+    expect(row).toEqual({ standby: false, payments: 1 });
+    expect(await lab.dataPresent()).toBe(true);
+  }, 120_000);
+
   it('skips a scenario the Docker target cannot run, with the reason (never passed)', async () => {
     const { result } = await drill('table-corruption');
     expect(result.status).toBe('skipped');
@@ -179,7 +193,8 @@ describe('--target docker without an engine, and list --target docker', () => {
     expect(run.code).toBe(0);
     for (const id of ['connection-loss', 'slow-query', 'connection-exhaustion', 'service-crash', 'primary-failover']) expect(run.stdout).toMatch(new RegExp(`runs +${id} `));
     expect(run.stdout).toMatch(/runs +primary-failover /);
-    expect(run.stdout).toMatch(/skipped database-lost +needs the server's data directory/);
+    expect(run.stdout).toMatch(/runs +database-lost /);
+    expect(run.stdout).toMatch(/skipped table-corruption +needs the server's data directory/);
     expect(run.stdout).toMatch(/skipped pool-saturation +needs PgBouncer/);
   });
 });
