@@ -108,7 +108,7 @@ export const TARGET_CAPABILITIES: Record<DrillTargetKind, ReadonlySet<LabCapabil
 const CAPABILITY_WORDS: Record<LabCapability, string> = {
   'wal-archive': 'a WAL archive',
   pooler: 'PgBouncer in the service path',
-  'lab-files': "the server's data directory, WAL archive and processes on this machine (base backups, PITR, page repair)",
+  'lab-files': "the server's data directory, WAL archive and processes on this machine (PITR, page repair, backup verification)",
   replica: 'a streaming replica',
   'base-backup': 'base backups restored with the WAL archive',
 };
