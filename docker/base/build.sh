@@ -5,10 +5,8 @@
 # Idempotent: does nothing when the image exists. Needs root, debootstrap, docker.
 set -euo pipefail
 TAG="${PGDRILL_BASE_IMAGE:-pgdrill-local/bookworm-pg15:base}"
-if docker image inspect "$TAG" >/dev/null 2>&1; then
-  echo "docker/base: $TAG exists"
-  exit 0
-fi
+. "$(cd "$(dirname "$0")" && pwd)/../lib.sh"
+exit_if_image_exists "$TAG" docker/base
 start=$(date +%s)
 # The mirror apt is configured with (deb822 sources first, then one-line lists).
 mirror="${DEBIAN_MIRROR:-}"

@@ -5,10 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 TAG="${1:-pgdrill-local/postgres:15}"
 BASE="${PGDRILL_BASE_IMAGE:-pgdrill-local/bookworm-pg15:base}"
-if docker image inspect "$TAG" >/dev/null 2>&1; then
-  echo "docker/postgres: $TAG exists"
-  exit 0
-fi
+. "$(cd "$(dirname "$0")" && pwd)/../lib.sh"
+exit_if_image_exists "$TAG" docker/postgres
 start=$(date +%s)
 ../base/build.sh
 docker build -q --build-arg "BASE=$BASE" -t "$TAG" . >/dev/null

@@ -8,10 +8,8 @@ here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 TAG="${1:-pgdrill-local/toxiproxy:2.12}"
 BASE="${PGDRILL_BASE_IMAGE:-pgdrill-local/bookworm-pg15:base}"
-if docker image inspect "$TAG" >/dev/null 2>&1; then
-  echo "docker/toxiproxy: $TAG exists"
-  exit 0
-fi
+. "$(cd "$(dirname "$0")" && pwd)/../lib.sh"
+exit_if_image_exists "$TAG" docker/toxiproxy
 start=$(date +%s)
 "$here/../base/build.sh"
 ctx=$(mktemp -d /tmp/pgdrill-toxiproxy-image.XXXXXX)
