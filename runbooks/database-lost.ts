@@ -1,10 +1,16 @@
-import { existsSync } from 'node:fs';
-import { defineRunbook } from '../src/core/runbook.ts';
+import { defineRunbook, type StepContext } from '../src/core/runbook.ts';
+import type { DrillLab } from '../src/lab/cluster.ts';
 import { verifyServiceStep } from '../src/steps/common-steps.ts';
-import { restoreSideCluster, switchLabTo } from '../src/restore/pitr.ts';
-import { requireLab } from '../src/restore/guard.ts';
+import { requireLabTarget } from '../src/restore/guard.ts';
 import { runCommand } from '../src/util/run-command.ts';
 import { repointServicePath } from '../src/steps/pooler-steps.ts';
+
+/** The lab (embedded or in containers) a destructive step of this runbook acts on; refuses another target. */
+function labOf(ctx: StepContext, action: string): DrillLab {
+  requireLabTarget(ctx, action);
+  if (!ctx.drillLab) throw new Error(`cannot ${action} automatically here: this step needs the lab's base backups and WAL archive; follow the manual instructions`);
+  return ctx.drillLab;
+}
 
 /**
  * Recovery runbook for the seed's "Entire database lost": confirm the
@@ -26,14 +32,14 @@ export default defineRunbook({
       command: { kind: 'action', text: 'pg_isready against the server (it must not answer), then look for PG_VERSION in the data directory' },
       timeoutMs: 20_000,
       async run(ctx) {
-        const lab = requireLab(ctx, 'inspect the data directory');
+        const lab = labOf(ctx, 'inspect the data directory');
         let ready = true;
         try {
           await runCommand(ctx.pgBin('pg_isready'), ['-h', ctx.target.endpoint.host, '-p', String(ctx.target.endpoint.port), '-t', '3'], { env: ctx.target.clientEnv(), timeoutMs: 10_000 });
         } catch {
           ready = false;
         }
-        const dataPresent = existsSync(`${lab.paths.dataDir}/PG_VERSION`);
+        const dataPresent = await lab.dataPresent();
         ctx.output(`server ${ready ? 'ACCEPTS connections' : 'does not answer'}; data directory ${dataPresent ? 'present' : 'missing'}`);
         if (ready) throw new Error('the server is up: this is not a lost database; do not restore over it');
       },
@@ -48,12 +54,9 @@ export default defineRunbook({
       destructive: { touches: 'the lab data directory' },
       timeoutMs: 30 * 60_000,
       async run(ctx) {
-        const lab = requireLab(ctx, 'restore the data directory');
-        const side = await restoreSideCluster(lab, { kind: 'end' }, { name: 'database-lost-restore', log: (l) => ctx.output(l) });
-        const r = side.cluster.report!;
-        ctx.output(`recovered to ${r.endLsn} on timeline ${r.timeline}${r.lastTransactionAt ? `, last transaction at ${r.lastTransactionAt}` : ''}, in ${(r.totalMs / 1000).toFixed(1)} s`);
-        await switchLabTo(lab, side.cluster, { keepOld: true });
-        ctx.output(`the lab runs the restored cluster on ${lab.endpoint.host}:${lab.endpoint.port}`);
+        const lab = labOf(ctx, 'restore the data directory');
+        ctx.output(await lab.restoreLatestBackup((l) => ctx.output(l)));
+        ctx.output(`the lab runs the restored cluster on ${lab.cluster.endpoint.host}:${lab.cluster.endpoint.port}`);
       },
       async verify(ctx) {
         const rows = await ctx.sql('postgres', 'SELECT pg_is_in_recovery() AS r');
@@ -69,7 +72,7 @@ export default defineRunbook({
       manual: 'Update DATABASE_URL in the secrets store (or the DNS name) to the restored instance and restart the service.',
       timeoutMs: 30_000,
       async run(ctx) {
-        if (!(await repointServicePath(ctx, ctx.target.endpoint))) throw new Error('no service path to repoint here: follow the manual instructions');
+        if (!(await repointServicePath(ctx, ctx.drillLab?.proxyUpstream ?? ctx.target.endpoint))) throw new Error('no service path to repoint here: follow the manual instructions');
       },
     },
     verifyServiceStep('GET /health answers 200 within a few seconds; restart the service instances if it keeps failing.'),

@@ -1,21 +1,20 @@
 import pg from 'pg';
 import { defineRunbook, StepUnavailableError, type StepContext } from '../src/core/runbook.ts';
-import type { Lab } from '../src/lab/lab.ts';
-import { requireLab } from '../src/restore/guard.ts';
+import type { StandbyCluster } from '../src/lab/cluster.ts';
+import { requireLabTarget } from '../src/restore/guard.ts';
 import { verifyServiceStep } from '../src/steps/common-steps.ts';
 import { repointServicePath } from '../src/steps/pooler-steps.ts';
 
-/** The lab's replica, or a clear "not here" for a session that has none. */
-function replicaOf(ctx: StepContext): Lab {
-  const lab = ctx.lab;
-  if (!lab) throw new StepUnavailableError('lab', 'this step needs the lab\'s replica; follow the manual instructions against your standby');
-  if (!lab.replica) throw new Error('the lab has no replica to fail over to (`pgdrill lab up --replica` makes one)');
-  return lab;
+/** The lab's replica (embedded or a container), or a clear "not here" for a session that has none. */
+function replicaOf(ctx: StepContext): StandbyCluster {
+  if (ctx.replica) return ctx.replica;
+  if (!ctx.lab) throw new StepUnavailableError('lab', 'this step needs the lab\'s replica; follow the manual instructions against your standby');
+  throw new Error('the lab has no replica to fail over to (`pgdrill lab up --replica` makes one)');
 }
 
 /** Runs one query on the replica as the superuser (directly, never through the fault proxy). */
-async function onReplica(lab: Lab, sql: string): Promise<Record<string, unknown>> {
-  const client = new pg.Client({ connectionString: lab.replicaAdminUrl('postgres'), connectionTimeoutMillis: 5000 });
+async function onReplica(replica: StandbyCluster, sql: string): Promise<Record<string, unknown>> {
+  const client = new pg.Client({ connectionString: replica.adminUrl('postgres'), connectionTimeoutMillis: 5000 });
   client.on('error', () => {});
   await client.connect();
   try {
@@ -57,12 +56,12 @@ export default defineRunbook({
       timeoutMs: 30_000,
       verifyIntervalMs: 100,
       async verify(ctx) {
-        const lab = replicaOf(ctx);
+        const replica = replicaOf(ctx);
         const r = await onReplica(
-          lab,
+          replica,
           "SELECT pg_is_in_recovery() AS standby, pg_last_wal_receive_lsn()::text AS received, pg_last_wal_replay_lsn()::text AS replayed, coalesce(pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()), 0)::bigint AS backlog, to_char(pg_last_xact_replay_timestamp(), 'YYYY-MM-DD HH24:MI:SS.MS TZ') AS last_xact",
         );
-        const detail = `replica ${lab.replicaEndpoint.host}:${lab.replicaEndpoint.port}: ${r.standby ? 'standby' : 'NOT in recovery'}, received ${String(r.received)}, replayed ${String(r.replayed)} (${String(r.backlog)} bytes to apply), last replayed transaction ${String(r.last_xact ?? 'none')}`;
+        const detail = `replica ${replica.endpoint.host}:${replica.endpoint.port}: ${r.standby ? 'standby' : 'NOT in recovery'}, received ${String(r.received)}, replayed ${String(r.replayed)} (${String(r.backlog)} bytes to apply), last replayed transaction ${String(r.last_xact ?? 'none')}`;
         ctx.output(detail);
         return { ok: r.standby === true && Number(r.backlog) === 0, detail };
       },
@@ -77,14 +76,14 @@ export default defineRunbook({
       destructive: { touches: 'the replica (it becomes the primary; the old primary must stay down)' },
       timeoutMs: 90_000,
       async run(ctx) {
-        const lab = replicaOf(ctx);
-        requireLab(ctx, 'promote the replica');
-        const r = await onReplica(lab, 'SELECT pg_promote(true, 60) AS promoted');
+        const replica = replicaOf(ctx);
+        requireLabTarget(ctx, 'promote the replica');
+        const r = await onReplica(replica, 'SELECT pg_promote(true, 60) AS promoted');
         if (r.promoted !== true) throw new Error('pg_promote() did not finish within 60 s (read the replica log)');
       },
       async verify(ctx) {
-        const lab = replicaOf(ctx);
-        const r = await onReplica(lab, "SELECT pg_is_in_recovery() AS standby, substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8) AS tli, pg_current_wal_lsn()::text AS lsn");
+        const replica = replicaOf(ctx);
+        const r = await onReplica(replica, "SELECT pg_is_in_recovery() AS standby, substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8) AS tli, pg_current_wal_lsn()::text AS lsn");
         const timeline = r.standby === false ? parseInt(String(r.tli), 16) : null;
         return { ok: r.standby === false, detail: r.standby === false ? `promoted: writable on timeline ${timeline}, at ${String(r.lsn)}` : 'still in recovery' };
       },
@@ -98,8 +97,8 @@ export default defineRunbook({
       manual: 'With PgBouncer: edit its [databases] host/port (or the DNS name it resolves) to the promoted instance and run RELOAD on its admin console (PAUSE before and RESUME after to hold clients instead of failing them). Without: update the DNS name or DATABASE_URL and restart the service instances if their pools do not reconnect.',
       timeoutMs: 30_000,
       async run(ctx) {
-        const lab = replicaOf(ctx);
-        if (!(await repointServicePath(ctx, lab.replicaEndpoint))) throw new StepUnavailableError('link', 'no service path to repoint in this session: follow the manual instructions');
+        const replica = replicaOf(ctx);
+        if (!(await repointServicePath(ctx, replica.proxyUpstream))) throw new StepUnavailableError('link', 'no service path to repoint in this session: follow the manual instructions');
       },
     },
     verifyServiceStep('GET /health answers 200 within a second, from the promoted replica.'),

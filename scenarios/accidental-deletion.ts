@@ -1,6 +1,7 @@
 import accidentalDeletion from '../runbooks/accidental-deletion.ts';
 import { backupLab } from '../src/backup/lab-backups.ts';
 import { defineScenario } from '../src/core/scenario.ts';
+import { embeddedLab } from '../src/faults/fault.ts';
 import { deleteAllRows } from '../src/faults/delete-all-rows.ts';
 import { dropTable } from '../src/faults/drop-table.ts';
 
@@ -31,10 +32,10 @@ export default defineScenario({
   load: { rate: 50, writeRatio: 0.5, timeoutMs: 10_000, maxDurationMs: 30 * 60_000 },
   warmupMs: 3000,
   observeMs: 4000,
-  needs: ['wal-archive'],
+  needs: ['wal-archive', 'lab-files'],
   // PITR starts from a base backup: the nightly one, taken here before the load.
   async setup(ctx) {
-    const { manifest } = await backupLab(ctx.lab, { onProgress: (l) => ctx.log(`backup: ${l}`) });
+    const { manifest } = await backupLab(embeddedLab(ctx, 'The scenario\'s base backup'), { onProgress: (l) => ctx.log(`backup: ${l}`) });
     ctx.log(`Base backup ${manifest.id} taken (WAL from ${manifest.base?.startLsn}).`);
   },
 });

@@ -1,6 +1,7 @@
 import backupRestoreTestRunbook, { RESTORE_TIME_OBJECTIVE_MS } from '../runbooks/backup-restore-test.ts';
 import { backupLab } from '../src/backup/lab-backups.ts';
 import { defineScenario } from '../src/core/scenario.ts';
+import { embeddedLab } from '../src/faults/fault.ts';
 import { noFault } from '../src/faults/no-fault.ts';
 
 /**
@@ -26,11 +27,11 @@ export default defineScenario({
   load: { rate: 50, writeRatio: 0.5, timeoutMs: 5000, maxDurationMs: 60 * 60_000 },
   warmupMs: 2000,
   observeMs: 2500,
-  needs: ['wal-archive'],
+  needs: ['wal-archive', 'lab-files'],
   // Nothing breaks: the restore's own record (the runbook's steps) is the proof, not a disturbance of the service.
   evidenceIsProof: true,
   async setup(ctx) {
-    const { manifest } = await backupLab(ctx.lab, { onProgress: (l) => ctx.log(`backup: ${l}`) });
+    const { manifest } = await backupLab(embeddedLab(ctx, 'The scenario\'s base backup'), { onProgress: (l) => ctx.log(`backup: ${l}`) });
     ctx.log(`Backup ${manifest.id} taken: it is the one the weekly test restores.`);
   },
 });

@@ -1,5 +1,4 @@
 import databaseLostRunbook from '../runbooks/database-lost.ts';
-import { backupLab } from '../src/backup/lab-backups.ts';
 import { defineScenario } from '../src/core/scenario.ts';
 import { databaseLost } from '../src/faults/database-lost.ts';
 
@@ -24,10 +23,9 @@ export default defineScenario({
   load: { rate: 50, writeRatio: 0.5, timeoutMs: 5000, maxDurationMs: 60 * 60_000 },
   warmupMs: 3000,
   observeMs: 4000,
-  needs: ['wal-archive'],
+  needs: ['wal-archive', 'base-backup'],
   // The nightly base backup, taken before the load (physical only: that is what this recovery uses).
   async setup(ctx) {
-    const { manifest } = await backupLab(ctx.lab, { databases: [], onProgress: (l) => ctx.log(`backup: ${l}`) });
-    ctx.log(`Base backup ${manifest.id} taken (WAL from ${manifest.base?.startLsn}).`);
+    ctx.log(`${await ctx.drillLab.takeBaseBackup(ctx.log)}.`);
   },
 });

@@ -26,7 +26,8 @@ export default defineScenario({
   load: { rate: 50, writeRatio: 0.5, timeoutMs: 10_000, maxDurationMs: 30 * 60_000 },
   warmupMs: 3000,
   observeMs: 4000,
-  needs: ['wal-archive'],
+  // The rollback restores a side cluster from the backup and the archive: PITR on the server's files.
+  needs: ['wal-archive', 'base-backup', 'lab-files'],
   // The seed's deployment plan: "1. Backup all databases" before the migration runs; the rollback restores from it.
   setup: preDeployBackup,
   notFor: (system) =>

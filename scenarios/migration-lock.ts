@@ -27,7 +27,7 @@ export default defineScenario({
   load: { rate: 100, writeRatio: 0.5, timeoutMs: 10_000, maxDurationMs: 15 * 60_000 },
   warmupMs: 2000,
   observeMs: 4000,
-  needs: ['wal-archive'],
+  needs: ['wal-archive', 'base-backup'],
   // The seed's deployment plan: "1. Backup all databases" before the migration runs.
   setup: preDeployBackup,
 });

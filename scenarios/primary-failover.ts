@@ -18,6 +18,7 @@ export function primaryFailoverScenario(options: { synchronous?: boolean } = {})
     tags: ['failover', 'replication'],
     fault: killPrimary(),
     holdMs: 5000,
+    needs: ['replica'],
     runbook: primaryFailoverRunbook,
     objectives: { rtoMs: 60_000, rpoMs: synchronous ? 0 : 5000 },
     load: { rate: 50, writeRatio: 0.5, timeoutMs: 5000, maxDurationMs: 30 * 60_000 },
@@ -25,9 +26,8 @@ export function primaryFailoverScenario(options: { synchronous?: boolean } = {})
     observeMs: 4000,
     // The replica must exist before the load: the drill needs no earlier `lab up --replica`.
     async setup(ctx) {
-      await ctx.lab.up('ephemeral', { replica: true });
-      if (synchronous) await ctx.lab.setSynchronousReplica(true);
-      ctx.log(`Replica streaming on port ${ctx.lab.replica!.port} (${synchronous ? 'synchronous: commits wait for its flush' : 'asynchronous'}).`);
+      const replica = await ctx.drillLab.ensureReplica({ synchronous });
+      ctx.log(`Replica streaming on ${replica.endpoint.host}:${replica.endpoint.port} (${synchronous ? 'synchronous: commits wait for its flush' : 'asynchronous'}).`);
     },
   });
 }

@@ -1,6 +1,7 @@
 import tableCorruptionRunbook from '../runbooks/table-corruption.ts';
 import { backupLab } from '../src/backup/lab-backups.ts';
 import { defineScenario } from '../src/core/scenario.ts';
+import { embeddedLab } from '../src/faults/fault.ts';
 import { corruptPage } from '../src/faults/corrupt-page.ts';
 import { growLedgerTable } from '../src/system/grow-ledger-table.ts';
 
@@ -26,11 +27,11 @@ export default defineScenario({
   load: { rate: 50, writeRatio: 0.5, timeoutMs: 10_000, maxDurationMs: 30 * 60_000 },
   warmupMs: 3000,
   observeMs: 4000,
-  needs: ['wal-archive'],
+  needs: ['wal-archive', 'lab-files'],
   async setup(ctx) {
     if (ctx.system.kind !== 'sample') {
       await growLedgerTable(ctx);
-      const { manifest } = await backupLab(ctx.lab, { databases: [], onProgress: (l) => ctx.log(`backup: ${l}`) });
+      const { manifest } = await backupLab(embeddedLab(ctx, 'The scenario\'s base backup'), { databases: [], onProgress: (l) => ctx.log(`backup: ${l}`) });
       ctx.log(`base backup ${manifest.id} taken (WAL from ${manifest.base?.startLsn}).`);
       return;
     }
@@ -41,13 +42,13 @@ export default defineScenario({
              'settled payment ' || repeat(md5(g::text), 12), now() - interval '400 days' + g * interval '5 minutes', now() - interval '400 days'
       FROM generate_series(1, 20000) g`;
     for (let i = 0; i < 10; i++) {
-      const small = (await ctx.lab.psql('payments_db', "SELECT pg_relation_size('payments') <= pg_size_bytes(current_setting('shared_buffers')) / 4 * 1.2")).trim() === 't';
+      const small = (await ctx.target.psql('payments_db', "SELECT pg_relation_size('payments') <= pg_size_bytes(current_setting('shared_buffers')) / 4 * 1.2")).trim() === 't';
       if (!small) break;
-      await ctx.lab.psql('payments_db', `SET statement_timeout = 0; ${grow}`);
+      await ctx.target.psql('payments_db', `SET statement_timeout = 0; ${grow}`);
     }
-    const size = (await ctx.lab.psql('payments_db', "SELECT pg_size_pretty(pg_relation_size('payments'))")).trim();
+    const size = (await ctx.target.psql('payments_db', "SELECT pg_size_pretty(pg_relation_size('payments'))")).trim();
     // The nightly base backup (physical only: that is what this recovery uses).
-    const { manifest } = await backupLab(ctx.lab, { databases: [], onProgress: (l) => ctx.log(`backup: ${l}`) });
+    const { manifest } = await backupLab(embeddedLab(ctx, 'The scenario\'s base backup'), { databases: [], onProgress: (l) => ctx.log(`backup: ${l}`) });
     ctx.log(`payments holds ${size}; base backup ${manifest.id} taken (WAL from ${manifest.base?.startLsn}).`);
   },
 });

@@ -1,3 +1,4 @@
+import type { DrillLab } from '../lab/cluster.ts';
 import path from 'node:path';
 import type { Lab } from '../lab/lab.ts';
 import { resolveServerUser } from '../lab/server-user.ts';
@@ -24,12 +25,11 @@ export function backupLab(lab: Lab, options: BackupOptions = {}): Promise<Backup
 
 /**
  * The seed's deployment plan, step 1 ("Backup all databases") before a
- * migration runs: a base backup of the lab, from which a point-in-time
+ * migration runs: a base backup of the lab (embedded or Docker), from which a point-in-time
  * recovery can reach any moment of the deploy. A scenario's `setup`.
  */
-export async function preDeployBackup(ctx: { lab: Lab; log: (line: string) => void }): Promise<void> {
-  const { manifest } = await backupLab(ctx.lab, { databases: [], onProgress: (l) => ctx.log(`pre-deploy backup: ${l}`) });
-  ctx.log(`Pre-deploy backup ${manifest.id} taken (WAL from ${manifest.base?.startLsn}).`);
+export async function preDeployBackup(ctx: { drillLab: DrillLab; log: (line: string) => void }): Promise<void> {
+  ctx.log(`Pre-deploy ${await ctx.drillLab.takeBaseBackup((l) => ctx.log(`pre-deploy ${l}`))}.`);
 }
 
 /**

@@ -80,6 +80,8 @@ const ConfigSchema = z
     rate: z.number().int().positive().optional(),
     /** PgBouncer in the service path of every scenario (service → fault proxy → PgBouncer → PostgreSQL), as `--pooler` does. */
     pooler: z.boolean().optional(),
+    /** Images of the Docker target (`--target docker`); flags and PGDRILL_POSTGRES_IMAGE / PGDRILL_TOXIPROXY_IMAGE override them. */
+    docker: z.object({ postgresImage: z.string().min(1).optional(), toxiproxyImage: z.string().min(1).optional() }).strict().optional(),
   })
   .strict();
 

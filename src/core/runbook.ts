@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ProxyLink } from '../faults/proxy-link.ts';
 import type { Lab } from '../lab/lab.ts';
+import type { DrillLab, StandbyCluster } from '../lab/cluster.ts';
 import type { PoolerConsole } from '../pooler/admin-console.ts';
 import type { SupervisedService } from '../service/supervised-service.ts';
 import type { SystemUnderDrill } from '../system/system.ts';
@@ -67,6 +68,10 @@ export interface StepContext {
   system?: SystemUnderDrill;
   /** The lab, when the target is the lab (its data directory, archive, binaries). */
   lab?: Lab;
+  /** The lab the target is (embedded or in containers): base backups, restores, its replica; absent for another target. */
+  drillLab?: DrillLab;
+  /** The lab's streaming replica, when it has one (the embedded lab's or a container). */
+  replica?: StandbyCluster;
   /**
    * PgBouncer's admin console, when a pooler is in the service's path (a
    * drill with the pooler, a lab with one, or `guide --pooler-url`).

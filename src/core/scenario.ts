@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Fault, FaultContext } from '../faults/fault.ts';
 import type { LoadProfile } from '../load/load-generator.ts';
 import type { SystemUnderDrill } from '../system/system.ts';
+import type { LabCapability } from '../lab/cluster.ts';
 import { DefinitionError, issueLines, RunbookSchema, stepRunsItself, type Runbook } from './runbook.ts';
 
 /** Recovery objectives, judged after the run (k6-style thresholds). */
@@ -26,9 +27,12 @@ export interface ServiceSettings {
  * lab is up and before the load starts: `wal-archive`, a WAL archiver that
  * is not failing (the runbook restores or recovers to a point in time from
  * the archive); `pooler`, PgBouncer in the service's path (the drill starts
- * it: service → fault proxy → PgBouncer → PostgreSQL).
+ * it: service → fault proxy → PgBouncer → PostgreSQL); `lab-files`, the
+ * server's data directory, archive and processes on this machine (base
+ * backups, PITR, page repair); `replica`, a streaming replica. A target
+ * that lacks one (see `LabCapability`) skips the scenario, saying why.
  */
-export type ScenarioNeed = 'wal-archive' | 'pooler';
+export type ScenarioNeed = LabCapability;
 
 /** A variant of a scenario: the same runbook against a different fault. */
 export interface ScenarioVariant {
@@ -136,7 +140,7 @@ const ScenarioSchema = z.object({
     })
     .optional(),
   observeMs: z.number().int().min(0).max(600_000),
-  needs: z.array(z.enum(['wal-archive', 'pooler'])).optional(),
+  needs: z.array(z.enum(['wal-archive', 'pooler', 'lab-files', 'replica', 'base-backup'])).optional(),
   evidenceIsProof: z.boolean().optional(),
   poolerClaim: z.string().min(1).optional(),
   setup: z.function().optional(),

@@ -22,7 +22,7 @@ export interface Endpoint {
  * `redact`.
  */
 export interface Target {
-  readonly kind: 'lab' | 'url' | 'rds';
+  readonly kind: 'lab' | 'docker' | 'url' | 'rds';
   /** A short name of the cluster; a destructive step asks the operator to type it. */
   readonly name: string;
   /** Where PostgreSQL itself listens (direct, not through any proxy). */

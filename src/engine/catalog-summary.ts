@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { LabCapability } from '../lab/cluster.ts';
 
 /** What `pgdrill list` shows of one shipped scenario. */
 export interface ScenarioSummary {
@@ -9,6 +10,8 @@ export interface ScenarioSummary {
   rtoMs: number;
   rpoMs: number;
   variants: string[];
+  /** What it needs of the lab (see `LabCapability`): a target without one skips it. */
+  needs: LabCapability[];
 }
 
 /** The shipped catalog as `pgdrill list` shows it: scenarios with their objectives, and runbook ids. */
@@ -33,7 +36,7 @@ export async function buildCatalogSummary(): Promise<CatalogSummary> {
   const scenarios: ScenarioSummary[] = [];
   for (const id of scenarioIds()) {
     const s = await loadScenario(id);
-    scenarios.push({ id, title: s.title, rtoMs: s.objectives.rtoMs, rpoMs: s.objectives.rpoMs, variants: Object.keys(s.variants ?? {}) });
+    scenarios.push({ id, title: s.title, rtoMs: s.objectives.rtoMs, rpoMs: s.objectives.rpoMs, variants: Object.keys(s.variants ?? {}), needs: [...(s.needs ?? [])] });
   }
   return { scenarios, runbooks: runbookIds() };
 }

@@ -3,7 +3,10 @@ import type { DrillResult, StepResult } from '../core/result.ts';
 import type { Objectives, Scenario, ServiceSettings } from '../core/scenario.ts';
 import type { Fault, FaultContext } from '../faults/fault.ts';
 import { ProxyLink } from '../faults/proxy-link.ts';
-import { Lab } from '../lab/lab.ts';
+import { Lab, defaultLabDir } from '../lab/lab.ts';
+import { lackingCapabilities, type DrillLab, type DrillTargetKind } from '../lab/cluster.ts';
+import { DockerLab } from '../docker/docker-lab.ts';
+import { dockerImages, type DockerImages } from '../docker/images.ts';
 import { POOLER_SETTINGS } from '../lab/pooler.ts';
 import { startLoad, type LoadData, type LoadOutcome, type LoadProfile } from '../load/load-generator.ts';
 import { DrillClock } from '../measure/clock.ts';
@@ -51,6 +54,10 @@ export interface DrillOptions {
   service?: ServiceSettings;
   /** Puts PgBouncer in the service's path (service → fault proxy → PgBouncer → PostgreSQL); a scenario that needs `pooler` has it anyway. */
   pooler?: boolean;
+  /** Where the drill runs: `lab` (default, the embedded lab) or `docker` (PostgreSQL and Toxiproxy containers). */
+  target?: DrillTargetKind;
+  /** The images of the Docker target (default: see `dockerImages`). */
+  dockerImages?: DockerImages;
   /** The system under drill (see `systemUnderDrill`); default the sample payments service. */
   system?: SystemUnderDrill;
   /** Where a configured service's stdout and stderr go; default `.pgdrill/logs/<scenario>-service.log` under the current directory. */
@@ -181,6 +188,9 @@ export async function runDrill(scenario: Scenario, options: DrillOptions = {}): 
   const notApplicable = scenario.notFor?.(system);
   if (notApplicable) return skippedRecord(scenario, options, objectives, holdMs, clock, `The scenario "${scenario.id}" does not apply to ${system.database}: ${notApplicable}.`);
   const pooled = options.pooler === true || scenario.needs?.includes('pooler') === true;
+  const targetKind = options.target ?? 'lab';
+  const lacking = lackingCapabilities(scenario, targetKind);
+  if (lacking) return skippedRecord(scenario, options, objectives, holdMs, clock, lacking);
 
   let fault: Fault = scenario.fault;
   let steps: StepResult[] = scenario.runbook.steps.map((s) => ({ id: s.id, title: s.title, status: 'skipped', durationMs: 0, startedAtMs: 0, detail: 'not run' }));
@@ -198,25 +208,44 @@ export async function runDrill(scenario: Scenario, options: DrillOptions = {}): 
     // The drill's own work (lab, restores, checks) runs in the cleanup stack's work scope: a signal stops it.
     await cleanup.scope(async () => {
       fault = pickFault(scenario, options.variant);
-      const lab = new Lab({ labDir: options.labDir, log, env: options.env });
-      cleanup.defer('stop the lab if this drill started it', () => lab.releaseEphemeral().then(() => undefined));
-      await lab.up('ephemeral', { pooler: pooled });
-      const pooler = pooled ? (lab.pooler ?? undefined) : undefined;
+      let lab: Lab | undefined;
+      let drillLab: DrillLab;
+      let docker: DockerLab | undefined;
+      if (targetKind === 'docker') {
+        if (options.pooler) throw new UserError('--pooler is not available on the Docker target yet: its lab has no PgBouncer.', 'Leave --pooler out, or run the drill on the embedded lab (without --target docker).');
+        docker = new DockerLab({ labDir: options.labDir ?? defaultLabDir(), images: options.dockerImages ?? dockerImages({}, options.env), log, env: options.env });
+        const d = docker;
+        cleanup.defer('remove the Docker lab if this drill created it', () => d.releaseEphemeral().then(() => undefined));
+        await d.up('ephemeral');
+        drillLab = d;
+      } else {
+        const l = new Lab({ labDir: options.labDir, log, env: options.env });
+        lab = l;
+        cleanup.defer('stop the lab if this drill started it', () => l.releaseEphemeral().then(() => undefined));
+        await l.up('ephemeral', { pooler: pooled });
+        drillLab = l;
+      }
+      const cluster = drillLab.cluster;
+      const pooler = pooled ? (lab?.pooler ?? undefined) : undefined;
       if (signal.aborted) throw signal.reason;
       if (scenario.needs?.includes('wal-archive')) {
-        const archiver = await lab.archiverHealth();
+        const archiver = await cluster.archiverHealth();
         if (archiver.problem) throw new UserError(`The scenario "${scenario.id}" recovers from the WAL archive, and the lab's archiver is failing, so its runbook could not succeed. ${archiver.problem}`, 'Fix the archiver first (`pgdrill lab status` shows it), then run the drill again.');
       }
 
-      const provisioned = await provisionSystem(lab, system, log, system.external ? 'reuse' : 'fresh');
+      const provisioned = await provisionSystem(docker ?? lab!, system, log, system.external ? 'reuse' : 'fresh');
       if (signal.aborted) throw signal.reason;
 
-      const proxyServer = await openFaultProxy(options.env);
+      const proxyServer = docker ? await docker.faultProxy() : await openFaultProxy(options.env);
       cleanup.defer('close the fault proxy', () => proxyServer.close());
-      const proxyKind = { external: 'Toxiproxy from TOXIPROXY_URL', binary: 'toxiproxy-server from PATH', 'built-in': 'built-in server' }[proxyServer.kind];
+      const proxyKind = { external: 'Toxiproxy from TOXIPROXY_URL', binary: 'toxiproxy-server from PATH', 'built-in': 'built-in server', container: "the Docker lab's Toxiproxy container" }[proxyServer.kind];
       log(`Fault proxy: ${proxyKind} at ${proxyServer.url}.`);
       // A service pgdrill does not run reaches the database through the port its DATABASE_URL names.
-      const link = await ProxyLink.create(proxyServer.client, `pgdrill_${system.database}_${process.pid}`, pooler ? pooler.endpoint : lab.endpoint, provisioned.proxyPort ?? 0);
+      // On Docker the proxy listens inside its container, on a port published on loopback, and dials PostgreSQL by its network alias.
+      const proxyName = `pgdrill_${system.database}_${process.pid}`;
+      const link = docker
+        ? await ProxyLink.create(proxyServer.client, proxyName, docker.proxyUpstream, 0, await docker.freeProxyPort(proxyServer.client))
+        : await ProxyLink.create(proxyServer.client, proxyName, pooler ? pooler.endpoint : drillLab.proxyUpstream, provisioned.proxyPort ?? 0);
       if (pooler) log(`PgBouncer (pid ${pooler.pid()}) at ${pooler.endpoint.host}:${pooler.endpoint.port}: the path is service → fault proxy → PgBouncer → PostgreSQL.`);
       cleanup.defer('remove the drill proxy', () => link.remove());
 
@@ -238,11 +267,11 @@ export async function runDrill(scenario: Scenario, options: DrillOptions = {}): 
         log(`Sample service at ${service.url} (pid ${service.pid}), reaching PostgreSQL through ${link.listen.host}:${link.listen.port}.`);
       }
 
-      const contexts = openStepContext({ target: lab, binaries: lab.pg(), link, serviceUrl: service.url, service, lab, system, ...(pooler ? { pooler } : {}) });
+      const contexts = openStepContext({ target: cluster, binaries: drillLab.pg(), replica: () => drillLab.replicaCluster, drillLab, link, serviceUrl: service.url, service, ...(lab ? { lab } : {}), system, ...(pooler ? { pooler } : {}) });
       cleanup.defer('close runbook connections', () => contexts.close());
       if (system.external) await waitForHealth(service.url, system.readyPath, system.external.readyTimeoutMs, signal, true);
       else if (!system.service) await waitForHealth(service.url, SAMPLE_SYSTEM.readyPath, 20_000, signal, false);
-      const faultCtx: FaultContext = { target: lab, lab, link, service, system, log, ...(pooler ? { pooler } : {}) };
+      const faultCtx: FaultContext = { target: cluster, drillLab, ...(lab ? { lab } : {}), link, service, system, log, ...(pooler ? { pooler } : {}) };
       if (scenario.setup) {
         log('Preparing the scenario (setup).');
         await scenario.setup(faultCtx);
@@ -292,7 +321,7 @@ export async function runDrill(scenario: Scenario, options: DrillOptions = {}): 
       }
 
       log(`Running runbook "${scenario.runbook.id}".`);
-      steps = await driver.recover({ scenario, lab, contexts, clock, t0Ms: t0, faultDetail: faultEvidence, load, signal, mark });
+      steps = await driver.recover({ scenario, cluster, ...(lab ? { lab } : {}), contexts, clock, t0Ms: t0, faultDetail: faultEvidence, load, signal, mark });
       log(`Observing recovery for ${observeMs} ms.`);
       await sleep(observeMs, signal);
       await stopLoad();
@@ -323,6 +352,10 @@ export async function runDrill(scenario: Scenario, options: DrillOptions = {}): 
     ? { status: 'error' as const, reasons: [redact(harnessError)] }
     : judge(objectives, recovery!, loss!, steps, { name: `The fault "${fault.name}"`, evidence: faultEvidence, evidenceIsProof: scenario.evidenceIsProof === true });
   const notes: string[] = [];
+  if (targetKind === 'docker' && outcome) {
+    const images = options.dockerImages ?? dockerImages({}, options.env);
+    notes.push(`Target: Docker (${images.postgres}, ${images.toxiproxy}); the service reached PostgreSQL through the Toxiproxy container.`);
+  }
   if (pooled) notes.push(`Path: service → fault proxy → PgBouncer (transaction pooling, ${POOLER_SETTINGS.poolSizePerDatabase} server connections per database) → PostgreSQL.`);
   if (fault.name === 'none' && recovery && (recovery.rtoMs ?? 1) > 0) {
     notes.push(

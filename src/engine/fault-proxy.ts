@@ -12,10 +12,12 @@ import { sleep } from '../util/sleep.ts';
  *   elsewhere); left running, pgdrill removes only its own proxies;
  * - `binary`: a `toxiproxy-server` found on PATH, started on a free loopback
  *   port for the drill and stopped by `close`;
- * - `built-in`: pgdrill's own compatible server, in-process, closed by `close`.
+ * - `built-in`: pgdrill's own compatible server, in-process, closed by `close`;
+ * - `container`: the Docker lab's Toxiproxy container (`--target docker`),
+ *   removed with the lab, not by `close`.
  */
 export interface FaultProxyServer {
-  readonly kind: 'built-in' | 'external' | 'binary';
+  readonly kind: 'built-in' | 'external' | 'binary' | 'container';
   readonly url: string;
   readonly client: Toxiproxy;
   close(): Promise<void>;

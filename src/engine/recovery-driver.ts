@@ -5,13 +5,17 @@ import type { LoadRun } from '../load/load-generator.ts';
 import type { DrillClock } from '../measure/clock.ts';
 import type { TimelineEvent } from '../measure/timeline.ts';
 import type { Lab } from '../lab/lab.ts';
+import type { PgCluster } from '../lab/cluster.ts';
 import { runRunbookUnattended } from './runbook-runner.ts';
 import type { StepContextHandle } from './step-context.ts';
 
 /** What a recovery driver gets once the fault stands. */
 export interface RecoveryContext {
   scenario: Scenario;
-  lab: Lab;
+  /** The cluster the service uses (embedded lab or container). */
+  cluster: PgCluster;
+  /** The embedded lab, when the drill runs on it. */
+  lab?: Lab;
   /** The step contexts of the drill: the real fault proxy, service and lab. */
   contexts: StepContextHandle;
   /** The drill's clock; `t0Ms` is the fault's injection on it. */

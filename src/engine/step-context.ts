@@ -3,6 +3,7 @@ import { inProcessMemory, type Rows, type SessionMemory, type StepContext } from
 import type { Target } from '../core/target.ts';
 import type { ProxyLink } from '../faults/proxy-link.ts';
 import type { Lab } from '../lab/lab.ts';
+import type { DrillLab, StandbyCluster } from '../lab/cluster.ts';
 import type { SupervisedService } from '../service/supervised-service.ts';
 import type { PgBinaries } from '../lab/pg-binaries.ts';
 import type { PoolerConsole } from '../pooler/admin-console.ts';
@@ -49,7 +50,7 @@ async function cancelBackend(url: string, pid: number | undefined): Promise<bool
  * Idle connections are kept until `close`: a drill's own sessions must not
  * come and go (a connection-exhaustion drill counts every slot).
  */
-export function openStepContext(init: { target: Target; binaries: PgBinaries; link?: ProxyLink; serviceUrl?: string; service?: SupervisedService; lab?: Lab; pooler?: PoolerConsole; memory?: SessionMemory; system?: SystemUnderDrill }): StepContextHandle {
+export function openStepContext(init: { target: Target; binaries: PgBinaries; link?: ProxyLink; serviceUrl?: string; service?: SupervisedService; lab?: Lab; pooler?: PoolerConsole; memory?: SessionMemory; system?: SystemUnderDrill; replica?: () => StandbyCluster | null; drillLab?: DrillLab }): StepContextHandle {
   const memory = init.memory ?? inProcessMemory();
   const pools = new Map<string, pg.Pool>();
   const poolFor = (database: string): pg.Pool => {
@@ -111,6 +112,10 @@ export function openStepContext(init: { target: Target; binaries: PgBinaries; li
       if (init.serviceUrl) ctx.serviceUrl = init.serviceUrl;
       if (init.service) ctx.service = init.service;
       if (init.lab) ctx.lab = init.lab;
+      const drillLab = init.drillLab ?? init.lab;
+      if (drillLab) ctx.drillLab = drillLab;
+      const replica = init.replica?.() ?? init.lab?.replicaCluster;
+      if (replica) ctx.replica = replica;
       if (init.pooler) ctx.pooler = init.pooler;
       if (init.system) ctx.system = init.system;
       return ctx;

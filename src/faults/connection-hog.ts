@@ -41,7 +41,7 @@ export function connectionHog(): Fault {
     description: 'other sessions take every free connection (idle and idle in transaction); new connections get "too many clients"',
     async inject(ctx) {
       // One superuser session for the whole fault: opened before and closed after, so that it never frees a slot mid-fault.
-      admin = new pg.Client({ connectionString: ctx.lab.adminUrl('postgres'), application_name: HOG_APPLICATION });
+      admin = new pg.Client({ connectionString: ctx.target.adminUrl('postgres'), application_name: HOG_APPLICATION });
       admin.on('error', () => {});
       await admin.connect();
       const count = async (sql: string) => Number((await admin!.query(sql)).rows[0].n);
@@ -50,7 +50,7 @@ export function connectionHog(): Fault {
         // Behind PgBouncer the service's server connections belong to the pooler and stay open: nothing to wait for.
         const deadline = Date.now() + 5000;
         while (!ctx.pooler && (await count(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = ${pg.escapeLiteral(ctx.system.serviceRole)}`)) > 0 && Date.now() < deadline) await sleep(20);
-        const urls = [ctx.lab.serviceUrl('admin'), ctx.lab.serviceUrl('auth')];
+        const urls = [ctx.target.serviceUrl('admin'), ctx.target.serviceUrl('auth')];
         // Slots a non-superuser may still take; opened in parallel batches that never overshoot into the
         // superuser-reserved slots, then one by one until the server refuses.
         let free = await count(

@@ -4,7 +4,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { removeScratchClusters } from '../restore/pitr.ts';
 import { findDamagedBlocks } from '../restore/page-repair.ts';
-import type { Fault } from './fault.ts';
+import { embeddedLab, type Fault } from './fault.ts';
 import { faultTable } from '../system/fault-table.ts';
 
 const BLOCK_SIZE = 8192;
@@ -38,7 +38,7 @@ export function corruptPage(options: { database?: string; table?: string; readId
     persistsInLab: true,
     description: `bytes of the heap pages holding the ${readIds} smallest ids of ${options.table ?? 'the ledger table (payments in the sample)'} are overwritten on disk (checksums on)`,
     async inject(ctx) {
-      const lab = ctx.lab;
+      const lab = embeddedLab(ctx, 'The corrupt-page fault');
       const { database, table, qualified: sqlTable, name } = faultTable(ctx, options);
       const client = new pg.Client({ connectionString: lab.adminUrl(database), connectionTimeoutMillis: 5000 });
       client.on('error', () => {});
@@ -87,13 +87,15 @@ export function corruptPage(options: { database?: string; table?: string; readId
       return { detail: `512 bytes of each of blocks 0–${blocks - 1} of ${name} (${path.relative(lab.paths.dataDir, file)}) overwritten on disk; ${seen}` };
     },
     async revert(ctx) {
-      await removeScratchClusters(ctx.lab);
-      if (!(await ctx.lab.isRunning())) return;
+      if (!ctx.lab) return;
+      const lab = ctx.lab;
+      await removeScratchClusters(lab);
+      if (!(await lab.isRunning())) return;
       const { database, schema, table, qualified: sqlTable } = faultTable(ctx, options);
-      const { blocks } = await findDamagedBlocks(ctx.lab, database, schema, table);
+      const { blocks } = await findDamagedBlocks(lab, database, schema, table);
       if (blocks.length > 0) {
         ctx.log(`${table} still has ${blocks.length} damaged block(s): zeroing them (their rows are lost from the lab) so the lab stays usable.`);
-        const repair = new pg.Client({ connectionString: ctx.lab.adminUrl(database), connectionTimeoutMillis: 5000 });
+        const repair = new pg.Client({ connectionString: lab.adminUrl(database), connectionTimeoutMillis: 5000 });
         repair.on('error', () => {});
         await repair.connect();
         try {

@@ -19,11 +19,11 @@ export function deleteAllRows(options: { database?: string; table?: string } = {
     description: `DELETE FROM ${options.table ?? 'the ledger table (payments)'} without WHERE: every row is deleted and committed`,
     async inject(ctx) {
       const t = faultTable(ctx, options);
-      const [row] = await ctx.lab.query(t.database, `WITH d AS (DELETE FROM ${t.qualified} RETURNING 1) SELECT count(*)::bigint AS n FROM d`);
+      const [row] = await ctx.target.query(t.database, `WITH d AS (DELETE FROM ${t.qualified} RETURNING 1) SELECT count(*)::bigint AS n FROM d`);
       return { detail: `deleted ${Number(row?.n)} rows from ${t.name}` };
     },
     async revert(ctx) {
-      await removeScratchClusters(ctx.lab);
+      if (ctx.lab) await removeScratchClusters(ctx.lab);
     },
   };
 }

@@ -24,12 +24,12 @@ export function dropColumn(options: { database?: string; table?: string; column?
     async inject(ctx) {
       const t = faultTable(ctx, options);
       const col = pg.escapeIdentifier(column);
-      const [row] = await ctx.lab.query(t.database, `SELECT count(${col})::bigint AS n FROM ${t.qualified}`);
-      await ctx.lab.query(t.database, `ALTER TABLE ${t.qualified} DROP COLUMN ${col}`);
+      const [row] = await ctx.target.query(t.database, `SELECT count(${col})::bigint AS n FROM ${t.qualified}`);
+      await ctx.target.query(t.database, `ALTER TABLE ${t.qualified} DROP COLUMN ${col}`);
       return { detail: `dropped ${t.name}.${column} (${Number(row?.n)} rows held a value)` };
     },
     async revert(ctx) {
-      await removeScratchClusters(ctx.lab);
+      if (ctx.lab) await removeScratchClusters(ctx.lab);
     },
   };
 }

@@ -17,12 +17,12 @@ export function dropTable(options: { database?: string; table?: string } = {}): 
     description: `DROP TABLE ${options.table ?? 'the ledger table (payments)'} CASCADE: the table and the foreign keys to it are gone`,
     async inject(ctx) {
       const t = faultTable(ctx, options);
-      const [row] = await ctx.lab.query(t.database, `SELECT count(*)::bigint AS n FROM ${t.qualified}`);
-      await ctx.lab.query(t.database, `DROP TABLE ${t.qualified} CASCADE`);
+      const [row] = await ctx.target.query(t.database, `SELECT count(*)::bigint AS n FROM ${t.qualified}`);
+      await ctx.target.query(t.database, `DROP TABLE ${t.qualified} CASCADE`);
       return { detail: `dropped ${t.name} (${Number(row?.n)} rows)` };
     },
     async revert(ctx) {
-      await removeScratchClusters(ctx.lab);
+      if (ctx.lab) await removeScratchClusters(ctx.lab);
     },
   };
 }

@@ -1,4 +1,5 @@
-import type { Target } from '../core/target.ts';
+import { UserError } from '../core/errors.ts';
+import type { DrillLab, PgCluster } from '../lab/cluster.ts';
 import type { Lab } from '../lab/lab.ts';
 import type { LabPooler } from '../lab/pooler.ts';
 import type { SupervisedService } from '../service/supervised-service.ts';
@@ -7,10 +8,12 @@ import type { ProxyLink } from './proxy-link.ts';
 
 /** What a fault may act on during a drill: the lab's server and files, the network path, the service. */
 export interface FaultContext {
-  /** The database the service uses, and its server. */
-  target: Target;
-  /** The lab itself (server process, data directory, binaries): faults act on the lab only. */
-  lab: Lab;
+  /** The cluster the service uses (the embedded lab's server or a container): start, stop, kill, query. */
+  target: PgCluster;
+  /** Where the drill runs (embedded lab or containers): its replica, and how to make it whole after a failover. */
+  drillLab: DrillLab;
+  /** The embedded lab (data directory, WAL archive, binaries, replica), when the drill runs on it; absent on the docker target. */
+  lab?: Lab;
   /** The service's network path to the database, through the fault proxy. */
   link: ProxyLink;
   /** The service under drill (a fault may crash it). */
@@ -52,4 +55,15 @@ export interface Fault {
    * injected again.
    */
   readonly persistsInLab?: boolean;
+}
+
+/**
+ * The embedded lab a fault or setup needs (its data directory, archive,
+ * replica); a `UserError` on a target without one (docker), naming what
+ * needed it. Scenarios that need it declare `needs: ['lab-files']`, so a
+ * drill on another target is skipped before it gets here.
+ */
+export function embeddedLab(ctx: { lab?: Lab }, what: string): Lab {
+  if (!ctx.lab) throw new UserError(`${what} needs the embedded lab's files and processes on this machine, which this target does not offer.`, 'Run this scenario on the embedded lab (leave --target out).');
+  return ctx.lab;
 }

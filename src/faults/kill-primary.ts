@@ -1,9 +1,4 @@
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { isProcessAlive } from '../util/process-alive.ts';
-import { sleep } from '../util/sleep.ts';
 import type { Fault, FaultContext } from './fault.ts';
-import { childrenOf } from '../util/process-tree.ts';
 
 /**
  * The primary fails: the lab's postmaster is killed with SIGKILL under
@@ -22,24 +17,18 @@ export function killPrimary(): Fault {
     name: 'kill-primary',
     description: 'kill -9 the primary PostgreSQL postmaster; the streaming replica keeps running',
     async inject(ctx) {
-      const lab = ctx.lab;
-      const pid = lab.postmasterPid();
-      if (!pid || !isProcessAlive(pid)) throw new Error('the lab has no running primary to kill');
+      if (!(await ctx.target.isRunning())) throw new Error('the lab has no running primary to kill');
+      const standby = ctx.drillLab.replicaCluster;
       let replica = 'no replica';
-      if (lab.replica) {
-        const replayed = await lab
-          .replicaQuery('postgres', 'SELECT pg_last_wal_replay_lsn()::text AS lsn')
+      if (standby) {
+        const replayed = await standby
+          .query('postgres', 'SELECT pg_last_wal_replay_lsn()::text AS lsn')
           .then(([row]) => String(row?.lsn ?? '?'))
           .catch(() => '?');
-        replica = `replica on port ${lab.replica.port} had replayed up to ${replayed}`;
+        replica = `replica on ${standby.endpoint.host}:${standby.endpoint.port} had replayed up to ${replayed}`;
       }
-      const children = childrenOf(pid);
-      process.kill(pid, 'SIGKILL');
-      // Orphaned backends notice the postmaster's death and exit (none may keep acknowledging writes).
-      const deadline = Date.now() + 10_000;
-      while ([pid, ...children].some(isProcessAlive) && Date.now() < deadline) await sleep(20);
-      for (const child of children) if (isProcessAlive(child)) process.kill(child, 'SIGKILL');
-      return { detail: `primary postmaster ${pid} killed (SIGKILL) with its ${children.length} child processes; ${replica}` };
+      const killed = await ctx.target.kill();
+      return { detail: `primary ${killed}; ${replica}` };
     },
     async revert(ctx) {
       await restoreLabTopology(ctx);
@@ -49,26 +38,13 @@ export function killPrimary(): Fault {
 
 /** Puts the lab back into a consistent shape after a failover drill (see `killPrimary`). Idempotent. */
 export async function restoreLabTopology(ctx: FaultContext): Promise<void> {
-  const lab = ctx.lab;
-  const replica = lab.replica;
-  if (!(await lab.isRunning())) {
-    const promoted = replica && !existsSync(path.join(replica.dataDir, 'standby.signal')) && (await lab.isReplicaRunning());
-    if (promoted) {
-      ctx.log('The promoted replica becomes the lab primary (the dead primary\'s data directory is removed).');
-      await lab.adoptPromotedReplica({ keepOld: false });
-    } else {
-      ctx.log('The replica was not promoted: starting the old primary again (crash recovery).');
-      await lab.ensurePrimaryRunning();
-    }
-  } else {
-    // The drill may have made commits wait for the replica: never leave the lab depending on it.
-    await lab.setSynchronousReplica(false);
-  }
+  await ctx.drillLab.restoreTopology(ctx.log);
   // With PgBouncer in the path the proxy leads to it, and PgBouncer leads to the lab's primary.
   if (ctx.pooler) {
     const up = ctx.pooler.upstream;
-    if (up.host !== lab.endpoint.host || up.port !== lab.endpoint.port) await ctx.pooler.setUpstream(lab.endpoint);
+    const primary = ctx.target.endpoint;
+    if (up.host !== primary.host || up.port !== primary.port) await ctx.pooler.setUpstream(primary);
   }
-  const first = ctx.pooler ? ctx.pooler.endpoint : lab.endpoint;
+  const first = ctx.pooler ? ctx.pooler.endpoint : ctx.drillLab.proxyUpstream;
   if (ctx.link.upstream !== `${first.host}:${first.port}`) await ctx.link.setUpstream(first);
 }

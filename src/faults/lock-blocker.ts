@@ -43,7 +43,7 @@ export function lockBlocker(options: { database?: string; table?: string; held?:
     async inject(ctx) {
       // Default: the system under drill's database and ledger table.
       const t = faultTable(ctx, options);
-      client = new pg.Client({ connectionString: ctx.lab.adminUrl(t.database), application_name: held?.applicationName ?? BLOCKER_APPLICATION });
+      client = new pg.Client({ connectionString: ctx.target.adminUrl(t.database), application_name: held?.applicationName ?? BLOCKER_APPLICATION });
       client.on('error', () => {});
       await client.connect();
       pid = Number((await client.query('SELECT pg_backend_pid() AS pid')).rows[0].pid);
@@ -57,7 +57,7 @@ export function lockBlocker(options: { database?: string; table?: string; held?:
       let failed: unknown;
       client.query(held.sql(t.qualified)).catch((error: unknown) => { failed = error; });
       for (let i = 0; i < 300; i++) {
-        const [row] = await ctx.lab.query(t.database, "SELECT 1 FROM pg_locks WHERE pid = $1 AND locktype = 'relation' AND relation = $2::regclass AND mode = 'AccessExclusiveLock' AND granted", [pid, t.qualified]);
+        const [row] = await ctx.target.query(t.database, "SELECT 1 FROM pg_locks WHERE pid = $1 AND locktype = 'relation' AND relation = $2::regclass AND mode = 'AccessExclusiveLock' AND granted", [pid, t.qualified]);
         if (row) return { detail: `backend ${pid} (${held.applicationName}) holds ACCESS EXCLUSIVE on ${t.table}: ${held.sql(t.qualified).replace(/\s+/g, ' ')}` };
         if (failed) throw new Error(`the ${held.name} statement failed before it took its lock: ${failed instanceof Error ? failed.message : String(failed)}`);
         await sleep(50);
@@ -70,7 +70,7 @@ export function lockBlocker(options: { database?: string; table?: string; held?:
       client = undefined;
       pid = undefined;
       // A busy backend does not notice its client leaving until its statement ends: terminate it first.
-      if (held && p !== undefined) await ctx.lab.query('postgres', 'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid = $1', [p]).catch(() => {});
+      if (held && p !== undefined) await ctx.target.query('postgres', 'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid = $1', [p]).catch(() => {});
       if (c) await c.end().catch(() => {});
     },
   };

@@ -16,7 +16,7 @@ export function noFault(reason = 'weekly restore test (no fault)'): Fault {
       return { detail: reason };
     },
     async revert(ctx) {
-      await removeScratchClusters(ctx.lab);
+      if (ctx.lab) await removeScratchClusters(ctx.lab);
     },
   };
 }

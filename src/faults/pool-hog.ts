@@ -28,7 +28,7 @@ export function poolHog(): Fault {
       const { database } = SERVICE_DATABASES.payments;
       const size = Number((await pooler.admin('SHOW DATABASES')).find((r) => r.name === database)?.pool_size ?? 0);
       if (!size) throw new Error(`PgBouncer has no pool for ${database}`);
-      const url = ctx.lab.serviceUrl('payments', pooler.endpoint);
+      const url = ctx.target.serviceUrl('payments', pooler.endpoint);
       // In parallel: each waits for a server connection of its own; a hog that cannot get one in time is left out.
       const opened = await Promise.all(
         Array.from({ length: size }, async () => {

@@ -15,7 +15,14 @@ export class ProxyLink {
     readonly listen: Endpoint,
     /** Where the proxy dials (PostgreSQL). */
     public upstream: string,
+    /** The proxy's own listen address on its server, when clients reach it elsewhere (a container's port published on loopback); default `listen`. */
+    readonly bind?: string,
   ) {}
+
+  /** The listen address as the proxy's server knows it. */
+  private get serverListen(): string {
+    return this.bind ?? `${this.listen.host}:${this.listen.port}`;
+  }
 
   /**
    * Points the proxy at another server (a promoted replica, a restored
@@ -25,17 +32,25 @@ export class ProxyLink {
   async setUpstream(upstream: Endpoint): Promise<void> {
     const proxy = await this.client.get(this.name);
     const text = `${upstream.host}:${upstream.port}`;
-    await proxy.update({ enabled: proxy.enabled, listen: `${this.listen.host}:${this.listen.port}`, upstream: text });
+    await proxy.update({ enabled: proxy.enabled, listen: this.serverListen, upstream: text });
     this.upstream = text;
   }
 
-  /** Creates the proxy on the server, listening on `listenPort` on loopback (default: a free port). */
-  static async create(client: Toxiproxy, name: string, upstream: Endpoint, listenPort = 0): Promise<ProxyLink> {
+  /**
+   * Creates the proxy on the server, listening on `listenPort` on loopback
+   * (default: a free port); or, with `published`, on `published.bind` of a
+   * server in a container whose port clients reach at `published.listen`.
+   */
+  static async create(client: Toxiproxy, name: string, upstream: Endpoint, listenPort = 0, published?: { bind: string; listen: Endpoint }): Promise<ProxyLink> {
     const upstreamText = `${upstream.host}:${upstream.port}`;
     try {
       await (await client.get(name)).remove();
     } catch (error) {
       if (!(error instanceof ToxiproxyError)) throw error;
+    }
+    if (published) {
+      await client.createProxy({ name, listen: published.bind, upstream: upstreamText });
+      return new ProxyLink(client, name, published.listen, upstreamText, published.bind);
     }
     const proxy = await client.createProxy({ name, listen: `127.0.0.1:${listenPort}`, upstream: upstreamText });
     const [host, port] = splitHostPort(proxy.listen);
@@ -45,7 +60,7 @@ export class ProxyLink {
   /** Enables or disables the proxy (disabled: new connections refused, open ones closed). */
   async setEnabled(enabled: boolean): Promise<void> {
     const proxy = await this.client.get(this.name);
-    await proxy.update({ enabled, listen: `${this.listen.host}:${this.listen.port}`, upstream: this.upstream });
+    await proxy.update({ enabled, listen: this.serverListen, upstream: this.upstream });
   }
 
   /** True when the proxy is enabled. */

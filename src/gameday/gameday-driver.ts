@@ -128,7 +128,7 @@ export class GameDay implements RecoveryDriver {
 
   async recover(ctx: RecoveryContext): Promise<StepResult[]> {
     this.connectionProbe = async () => {
-      const [row] = await ctx.lab.query('postgres', "SELECT count(*)::int AS used, current_setting('max_connections')::int AS max FROM pg_stat_activity WHERE backend_type = 'client backend'");
+      const [row] = await ctx.cluster.query('postgres', "SELECT count(*)::int AS used, current_setting('max_connections')::int AS max FROM pg_stat_activity WHERE backend_type = 'client backend'");
       return { used: Number(row?.used), max: Number(row?.max) };
     };
     this.faultAtMs = ctx.t0Ms;
@@ -139,7 +139,7 @@ export class GameDay implements RecoveryDriver {
     this.journal = journal;
     const session = new GuideSession({
       runbook: ctx.scenario.runbook,
-      target: ctx.lab,
+      target: ctx.cluster,
       contexts: ctx.contexts,
       journal,
       // The incident clock starts at the (first) fault: the journal's times are times since the incident began.

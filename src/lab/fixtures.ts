@@ -3,7 +3,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { PACKAGE_ROOT } from '../util/package-root.ts';
 import { SERVICE_DATABASES } from '../core/target.ts';
-import type { Lab } from './lab.ts';
+import type { PgCluster } from './cluster.ts';
 
 /** The repository's fixtures directory (SQL schemas and seed data). */
 export const FIXTURES_DIR = path.join(PACKAGE_ROOT, 'fixtures');
@@ -26,9 +26,9 @@ function fixtureScript(file: string): string {
  * Loads the seed: the four least-privilege service roles (`fixtures/roles.sql`,
  * passwords fed through psql variables on stdin, never on a command line),
  * then each service database created and loaded from `fixtures/<db>.sql`.
- * Runs as the lab's superuser, once per lab.
+ * Runs as the cluster's superuser, once per lab (embedded or in a container).
  */
-export async function loadFixtures(lab: Lab): Promise<void> {
+export async function loadFixtures(lab: Pick<PgCluster, 'rolePasswords' | 'psql' | 'query'>): Promise<void> {
   const passwords = lab.rolePasswords();
   const vars = Object.entries(passwords)
     .map(([role, password]) => `\\set ${role}_password ${psqlSetValue(password)}`)

@@ -23,6 +23,9 @@ import { findPgBouncer } from './pgbouncer-binary.ts';
 import { LabPooler, type PoolerStatus } from './pooler.ts';
 import { ARCHIVER_HEALTH_SQL, archiveCommand, archiverHealthFromRow, installArchiveScript, type ArchiverHealth } from './wal-archiver.ts';
 import { confLines } from './conf-file.ts';
+import { TARGET_CAPABILITIES, type DrillLab, type PgCluster, type StandbyCluster } from './cluster.ts';
+import { SEED_SERVER_SETTINGS } from './seed-settings.ts';
+import { childrenOf } from '../util/process-tree.ts';
 
 /** Where a lab lives and how to talk about it. */
 export interface LabOptions {
@@ -132,9 +135,11 @@ const SERVICE_ROLES = Object.values(SERVICE_DATABASES).map((d) => d.role);
  * others), the server's files are placed under /var/tmp instead, and the
  * lab says so.
  */
-export class Lab implements Target {
+export class Lab implements PgCluster, DrillLab {
   readonly kind = 'lab' as const;
+  readonly target = 'lab' as const;
   readonly isLab = true;
+  readonly capabilities = TARGET_CAPABILITIES.lab;
   readonly labDir: string;
   private readonly log: (line: string) => void;
   private readonly env: NodeJS.ProcessEnv;
@@ -156,6 +161,16 @@ export class Lab implements Target {
 
   get endpoint(): Endpoint {
     return { host: HOST, port: this.requireState().port };
+  }
+
+  /** The lab is its own cluster (DrillLab). */
+  get cluster(): PgCluster {
+    return this;
+  }
+
+  /** The fault proxy runs on this machine and dials the primary directly. */
+  get proxyUpstream(): Endpoint {
+    return this.endpoint;
   }
 
   /** Paths of the server's own files. */
@@ -538,6 +553,34 @@ export class Lab implements Target {
     }
   }
 
+  /** Starts the primary when it does not run (PgCluster): the data kept, as the lab recorded it. */
+  async start(): Promise<void> {
+    this.user = resolveServerUser(this.env);
+    if (!(await this.isRunning())) await this.startServer();
+  }
+
+  /** Stops the primary cleanly (PgCluster; fast shutdown, immediate when that fails). */
+  async stop(): Promise<void> {
+    this.user = resolveServerUser(this.env);
+    if (await this.isRunning()) await this.stopServer();
+  }
+
+  /**
+   * Kills the primary's postmaster with SIGKILL (PgCluster), then its
+   * orphaned backends once they had 10 s to notice (none may keep
+   * acknowledging writes). Returns what it killed.
+   */
+  async kill(): Promise<string> {
+    const pid = this.postmasterPid();
+    if (!pid || !isProcessAlive(pid)) throw new Error('the lab has no running postmaster to kill');
+    const children = childrenOf(pid);
+    process.kill(pid, 'SIGKILL');
+    const deadline = Date.now() + 10_000;
+    while ([pid, ...children].some(isProcessAlive) && Date.now() < deadline) await sleep(20);
+    for (const child of children) if (isProcessAlive(child)) process.kill(child, 'SIGKILL');
+    return `postmaster ${pid} killed (SIGKILL) with its ${children.length} child processes`;
+  }
+
   /** PID of the postmaster, from postmaster.pid. */
   postmasterPid(): number | undefined {
     return pidFile(this.paths.dataDir);
@@ -553,6 +596,70 @@ export class Lab implements Target {
   get replicaPaths(): { dataDir: string; logFile: string; passFile: string } {
     const root = this.requireState().serverRoot;
     return { dataDir: path.join(root, 'replica'), logFile: path.join(root, 'log', 'replica.log'), passFile: path.join(root, 'replica.pgpass') };
+  }
+
+  /** The replica as a StandbyCluster (DrillLab), or null when the lab has none. */
+  get replicaCluster(): StandbyCluster | null {
+    if (!this.state?.replica) return null;
+    const endpoint = this.replicaEndpoint;
+    return { endpoint, proxyUpstream: endpoint, adminUrl: (database) => this.replicaAdminUrl(database), query: (database, sql, params) => this.replicaQuery(database, sql, params) };
+  }
+
+  /** Starts a streaming replica when there is none (DrillLab), synchronous when asked. */
+  async ensureReplica(options: { synchronous: boolean }): Promise<StandbyCluster> {
+    await this.up('ephemeral', { replica: true });
+    if (options.synchronous) await this.setSynchronousReplica(true);
+    return this.replicaCluster!;
+  }
+
+  /** After a failover (DrillLab): the promoted replica adopted as the primary, else the old primary started again; commits no longer wait for a replica. */
+  async restoreTopology(log: (line: string) => void): Promise<void> {
+    const replica = this.replica;
+    if (!(await this.isRunning())) {
+      const promoted = replica && !existsSync(path.join(replica.dataDir, 'standby.signal')) && (await this.isReplicaRunning());
+      if (promoted) {
+        log("The promoted replica becomes the lab primary (the dead primary's data directory is removed).");
+        await this.adoptPromotedReplica({ keepOld: false });
+      } else {
+        log('The replica was not promoted: starting the old primary again (crash recovery).');
+        await this.ensurePrimaryRunning();
+      }
+    } else {
+      // The drill may have made commits wait for the replica: never leave the lab depending on it.
+      await this.setSynchronousReplica(false);
+    }
+  }
+
+  /** The nightly base backup (DrillLab): a physical backup into the lab's backup store. */
+  async takeBaseBackup(log: (line: string) => void): Promise<string> {
+    const { backupLab } = await import('../backup/lab-backups.ts');
+    const { manifest } = await backupLab(this, { databases: [], onProgress: (l) => log(`backup: ${l}`) });
+    return `base backup ${manifest.id} taken (WAL from ${manifest.base?.startLsn})`;
+  }
+
+  /** The whole database lost (DrillLab): the postmaster killed, its data directory removed; archive and backups kept. */
+  async loseDatabase(): Promise<string> {
+    const { dataDir, archiveDir } = this.paths;
+    // Orphaned backends are gone too before it returns: none may be alive when a new server starts.
+    const killed = await this.kill();
+    rmSync(dataDir, { recursive: true, force: true });
+    const archived = existsSync(archiveDir) ? readdirSync(archiveDir).filter((f) => /^[0-9A-F]{24}$/.test(f)).sort() : [];
+    return `${killed}, ${dataDir} removed; last archived WAL segment ${archived.at(-1) ?? 'none'}`;
+  }
+
+  /** Whether the primary's data directory holds a cluster (DrillLab). */
+  async dataPresent(): Promise<boolean> {
+    return existsSync(path.join(this.paths.dataDir, 'PG_VERSION'));
+  }
+
+  /** The newest base backup restored into a side cluster, every archived segment replayed, adopted as the lab's data (DrillLab). */
+  async restoreLatestBackup(log: (line: string) => void): Promise<string> {
+    const { restoreSideCluster, switchLabTo } = await import('../restore/pitr.ts');
+    const side = await restoreSideCluster(this, { kind: 'end' }, { name: 'database-lost-restore', log });
+    const r = side.cluster.report!;
+    const line = `recovered to ${r.endLsn} on timeline ${r.timeline}${r.lastTransactionAt ? `, last transaction at ${r.lastTransactionAt}` : ''}, in ${(r.totalMs / 1000).toFixed(1)} s`;
+    await switchLabTo(this, side.cluster, { keepOld: true });
+    return line;
   }
 
   /** Where the replica listens (direct). */
@@ -825,23 +932,9 @@ export class Lab implements Target {
       listen_addresses: HOST,
       port,
       unix_socket_directories: p.socketDir,
-      max_connections: 100,
-      superuser_reserved_connections: 3,
-      statement_timeout: '30s',
-      idle_in_transaction_session_timeout: '30s',
-      wal_level: 'replica',
-      // A standby does not archive with archive_mode = on; once promoted it archives its own WAL here.
-      archive_mode: 'on',
+      ...SEED_SERVER_SETTINGS,
       // Accepts a file the archive already holds with identical contents (a failover or crash re-archives), refuses a different one.
       archive_command: archiveCommand(this.archiveScriptPath(), p.archiveDir),
-      archive_timeout: '60s',
-      max_wal_senders: 10,
-      wal_keep_size: '256MB',
-      hot_standby: 'on',
-      log_line_prefix: '%m [%p] %q%u@%d ',
-      log_min_messages: 'warning',
-      // The seed's slow-query threshold (section 7).
-      log_min_duration_statement: '1s',
       ...(this.requireState().ssl ? labSslSettings(this.requireState().serverRoot) : {}),
     };
   }

@@ -11,9 +11,17 @@ export const ALLOW_NON_LAB_ENV = 'PGDRILL_ALLOW_NON_LAB';
  * files (data directory, WAL archive), so they refuse when there is none.
  */
 export function requireLab(ctx: StepContext, action: string): Lab {
+  requireLabTarget(ctx, action);
+  if (!ctx.lab) throw new Error(`cannot ${action} automatically here: this step needs the lab's data directory and WAL archive; follow the manual instructions`);
+  return ctx.lab;
+}
+
+/**
+ * Refuses (throws) a destructive step whose target is not one of pgdrill's
+ * own labs (embedded or in containers), unless PGDRILL_ALLOW_NON_LAB=1.
+ */
+export function requireLabTarget(ctx: StepContext, action: string): void {
   if (!ctx.target.isLab && process.env[ALLOW_NON_LAB_ENV] !== '1') {
     throw new Error(`refusing to ${action} on ${ctx.target.name}: destructive steps act only on the lab (set ${ALLOW_NON_LAB_ENV}=1 to allow another target, and follow the manual instructions)`);
   }
-  if (!ctx.lab) throw new Error(`cannot ${action} automatically here: this step needs the lab's data directory and WAL archive; follow the manual instructions`);
-  return ctx.lab;
 }

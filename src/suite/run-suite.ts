@@ -4,6 +4,8 @@ import type { DrillResult } from '../core/result.ts';
 import type { Objectives, Scenario } from '../core/scenario.ts';
 import { runDrill, type DrillOptions, type DrillRecord } from '../engine/drill.ts';
 import { Lab } from '../lab/lab.ts';
+import { DockerLab } from '../docker/docker-lab.ts';
+import { dockerImages } from '../docker/images.ts';
 import { ensureDir } from '../util/safe-dir.ts';
 
 /** How to run several scenarios one after another. */
@@ -33,7 +35,8 @@ export async function runSuite(scenarios: readonly Scenario[], options: SuiteOpt
       records.push(record);
       options.onScenario?.({ index, total: scenarios.length, scenario, result: record.result });
     } finally {
-      await new Lab({ labDir }).down({ purge: true }).catch(() => {});
+      if (options.target === 'docker') await new DockerLab({ labDir, images: options.dockerImages ?? dockerImages({}) }).down().catch(() => {});
+      else await new Lab({ labDir }).down({ purge: true }).catch(() => {});
       rmSync(labDir, { recursive: true, force: true });
     }
   }

@@ -17,7 +17,7 @@ export async function growLedgerTable(ctx: FaultContext): Promise<void> {
   const { database, ledger } = ctx.system;
   const qualified = `${pg.escapeIdentifier(ledger.schema)}.${pg.escapeIdentifier(ledger.table)}`;
   const shown = `${database}.${ledger.schema}.${ledger.table}`;
-  const [pkey] = await ctx.lab.query(
+  const [pkey] = await ctx.target.query(
     database,
     `SELECT array_agg(a.attname::text ORDER BY k.ord) AS cols FROM pg_index i CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum WHERE i.indrelid = $1::regclass AND i.indisprimary`,
     [qualified],
@@ -29,7 +29,7 @@ export async function growLedgerTable(ctx: FaultContext): Promise<void> {
       'Leave table-corruption out of this system\'s scenarios (config `scenarios`), or make the ledger id the primary key.',
     );
   }
-  const columns = await ctx.lab.query(
+  const columns = await ctx.target.query(
     database,
     "SELECT attname::text AS name, format_type(atttypid, atttypmod) AS type, atthasdef AS has_default FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped AND attgenerated = '' AND attidentity = '' ORDER BY attnum",
     [qualified],
@@ -37,18 +37,18 @@ export async function growLedgerTable(ctx: FaultContext): Promise<void> {
   const copied = columns.filter((c) => c.name === ledger.idColumn || c.has_default !== true);
   const names = copied.map((c) => pg.escapeIdentifier(String(c.name))).join(', ');
   const values = copied.map((c) => (c.name === ledger.idColumn ? `gen_random_uuid()::text::${String(c.type)}` : pg.escapeIdentifier(String(c.name)))).join(', ');
-  const [count] = await ctx.lab.query(database, `SELECT count(*)::bigint AS n FROM ${qualified}`);
+  const [count] = await ctx.target.query(database, `SELECT count(*)::bigint AS n FROM ${qualified}`);
   if (Number(count?.n) === 0) {
     throw new UserError(`table-corruption grows ${shown} by copying its rows, and it has none.`, 'Seed it (a seed file in system.schema), or leave table-corruption out of this system\'s scenarios.');
   }
   const small = async () => {
-    const [row] = await ctx.lab.query(database, "SELECT pg_relation_size($1::regclass) <= pg_size_bytes(current_setting('shared_buffers')) / 4 * 1.2 AS small", [qualified]);
+    const [row] = await ctx.target.query(database, "SELECT pg_relation_size($1::regclass) <= pg_size_bytes(current_setting('shared_buffers')) / 4 * 1.2 AS small", [qualified]);
     return row?.small === true;
   };
   for (let round = 0; round < 24 && (await small()); round++) {
     try {
       // At most 200,000 rows per round: a few seconds each, however wide the rows.
-      await ctx.lab.query(database, `INSERT INTO ${qualified} (${names}) SELECT ${values} FROM ${qualified} LIMIT 200000`);
+      await ctx.target.query(database, `INSERT INTO ${qualified} (${names}) SELECT ${values} FROM ${qualified} LIMIT 200000`);
     } catch (error) {
       throw new UserError(
         `table-corruption grows ${shown} by copying its rows with new ids, and the copy breaks the schema: ${(error as Error).message}.`,
@@ -57,6 +57,6 @@ export async function growLedgerTable(ctx: FaultContext): Promise<void> {
       );
     }
   }
-  const [size] = await ctx.lab.query(database, `SELECT pg_size_pretty(pg_relation_size($1::regclass)) AS size, (SELECT count(*) FROM ${qualified})::bigint AS n`, [qualified]);
+  const [size] = await ctx.target.query(database, `SELECT pg_size_pretty(pg_relation_size($1::regclass)) AS size, (SELECT count(*) FROM ${qualified})::bigint AS n`, [qualified]);
   ctx.log(`${shown} holds ${String(size?.size)} (${String(size?.n)} rows): larger than a quarter of shared_buffers, so a damaged page is read from disk.`);
 }

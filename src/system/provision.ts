@@ -5,7 +5,11 @@ import { freePort } from '../lab/free-port.ts';
 import pg from 'pg';
 import { CommandError, UserError } from '../core/errors.ts';
 import type { Endpoint } from '../core/target.ts';
-import type { Lab } from '../lab/lab.ts';
+import type { PgCluster } from '../lab/cluster.ts';
+import type { PgBinaries } from '../lab/pg-binaries.ts';
+
+/** What provisioning needs of a lab (embedded or in containers): its cluster, directory and client programs. */
+export type ProvisionLab = Pick<PgCluster, 'query' | 'clientEnv' | 'serviceUrl' | 'endpoint'> & { readonly labDir: string; pg(): PgBinaries };
 import { redact, registerSecret } from '../util/redact.ts';
 import { runCommand } from '../util/run-command.ts';
 import type { SystemUnderDrill } from './system.ts';
@@ -32,11 +36,11 @@ interface KeptSystem {
 }
 
 /** Where the lab keeps a system's roles' passwords and its fixed proxy port. */
-export function keptSystemFile(lab: Lab, database: string): string {
+export function keptSystemFile(lab: ProvisionLab, database: string): string {
   return path.join(lab.labDir, `system-${database}.json`);
 }
 
-function readKept(lab: Lab, system: SystemUnderDrill): KeptSystem | undefined {
+function readKept(lab: ProvisionLab, system: SystemUnderDrill): KeptSystem | undefined {
   const file = keptSystemFile(lab, system.database);
   if (!existsSync(file)) return undefined;
   const kept = JSON.parse(readFileSync(file, 'utf8')) as KeptSystem;
@@ -46,7 +50,7 @@ function readKept(lab: Lab, system: SystemUnderDrill): KeptSystem | undefined {
   return kept;
 }
 
-function writeKept(lab: Lab, kept: KeptSystem): void {
+function writeKept(lab: ProvisionLab, kept: KeptSystem): void {
   const file = keptSystemFile(lab, kept.database);
   writeFileSync(`${file}.tmp`, `${JSON.stringify(kept, null, 2)}\n`, { mode: 0o600 });
   renameSync(`${file}.tmp`, file);
@@ -79,7 +83,7 @@ function describePsqlFailure(file: string, stderr: string): string {
   return `${path.basename(file)}${at ? `, line ${at[1]}` : ''}: ${messages.join(' ')}`;
 }
 
-async function applySchemaFile(lab: Lab, system: SystemUnderDrill, file: string, ownerPassword: string): Promise<void> {
+async function applySchemaFile(lab: ProvisionLab, system: SystemUnderDrill, file: string, ownerPassword: string): Promise<void> {
   const env = { ...lab.clientEnv(), PGUSER: system.ownerRole, PGPASSWORD: ownerPassword, PGDATABASE: system.database };
   try {
     await runCommand(lab.pg().bin('psql'), ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-1', '-f', file], { env, cwd: path.dirname(file), timeoutMs: 10 * 60_000 });
@@ -119,7 +123,7 @@ async function runMigration(system: SystemUnderDrill, ownerUrl: string): Promise
  * call, registered with `redact`, and never written anywhere. The sample
  * system needs none of this: the lab's fixtures hold it.
  */
-export async function provisionSystem(lab: Lab, system: SystemUnderDrill, log: (line: string) => void = () => {}, mode: ProvisionMode = 'fresh'): Promise<ProvisionedSystem> {
+export async function provisionSystem(lab: ProvisionLab, system: SystemUnderDrill, log: (line: string) => void = () => {}, mode: ProvisionMode = 'fresh'): Promise<ProvisionedSystem> {
   if (system.kind === 'sample') {
     return { system, serviceUrl: (via) => lab.serviceUrl('payments', via), idType: 'uuid' };
   }
@@ -148,7 +152,7 @@ export async function provisionSystem(lab: Lab, system: SystemUnderDrill, log: (
 }
 
 /** Creates the roles and the database from nothing, applies the schema, grants, and checks the ledger. */
-async function createSystem(lab: Lab, system: SystemUnderDrill, log: (line: string) => void): Promise<{ provisioned: ProvisionedSystem; ownerPassword: string; servicePassword: string }> {
+async function createSystem(lab: ProvisionLab, system: SystemUnderDrill, log: (line: string) => void): Promise<{ provisioned: ProvisionedSystem; ownerPassword: string; servicePassword: string }> {
   const ownerPassword = randomBytes(18).toString('base64url');
   const servicePassword = randomBytes(18).toString('base64url');
   registerSecret(ownerPassword);
@@ -191,7 +195,7 @@ async function createSystem(lab: Lab, system: SystemUnderDrill, log: (line: stri
 }
 
 /** The ledger table and id column exist, and the column can hold the UUIDs pgdrill writes: its SQL type. */
-async function checkLedger(lab: Lab, system: SystemUnderDrill): Promise<string> {
+async function checkLedger(lab: ProvisionLab, system: SystemUnderDrill): Promise<string> {
   const { schema, table, idColumn } = system.ledger;
   const tableExists = (await lab.query(system.database, 'SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ($3, $4)', [schema, table, 'r', 'p'])).length > 0;
   if (!tableExists) {

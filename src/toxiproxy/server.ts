@@ -16,6 +16,12 @@ export interface ToxiproxyServerOptions {
   port?: number;
   /** Receives one line per API call and per proxied connection opened/closed. Default: no logging. */
   log?: (line: string) => void;
+  /**
+   * Allows a host that is not loopback (`0.0.0.0`). Only for pgdrill's
+   * Toxiproxy container image: the container's network is its own, and
+   * pgdrill publishes its ports on the host's loopback only.
+   */
+  insideContainer?: boolean;
 }
 
 /** A running built-in Toxiproxy-compatible server. close() stops the API, every listener and every socket; it is idempotent. */
@@ -39,7 +45,7 @@ const MAX_BODY = 4 * 1024 * 1024;
  */
 export async function startToxiproxyServer(options: ToxiproxyServerOptions = {}): Promise<ToxiproxyServer> {
   const requested = options.host ?? '127.0.0.1';
-  if (!isLoopbackHost(requested)) {
+  if (!isLoopbackHost(requested) && options.insideContainer !== true) {
     throw new Error(`the built-in Toxiproxy server only listens on a loopback address (127.0.0.0/8, ::1, localhost); refusing host "${requested}"`);
   }
   const host = requested.toLowerCase() === 'localhost' ? '127.0.0.1' : requested.replace(/^\[(.*)\]$/, '$1');

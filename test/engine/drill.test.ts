@@ -150,7 +150,7 @@ describe('drill (real PostgreSQL, built-in proxy, real HTTP load)', () => {
       name: 'failing',
       description: 'runs SQL that fails',
       inject: async (ctx) => {
-        await ctx.lab.query('payments_db', 'SELECT * FROM no_such_table');
+        await ctx.target.query('payments_db', 'SELECT * FROM no_such_table');
       },
       revert: async () => {},
     };

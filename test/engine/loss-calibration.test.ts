@@ -24,7 +24,7 @@ describe('loss calibration (the test controls which acknowledged writes are lost
       name: 'erase-recent-writes',
       description: 'the payments written in the last 1.5 s are deleted behind the service',
       async inject(ctx) {
-        const admin = new pg.Client({ connectionString: ctx.lab.adminUrl('payments_db') });
+        const admin = new pg.Client({ connectionString: ctx.target.adminUrl('payments_db') });
         await admin.connect();
         try {
           const { rows } = await admin.query("DELETE FROM payments WHERE created_at > now() - interval '1.5 seconds' RETURNING id::text AS id");

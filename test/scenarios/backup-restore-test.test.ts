@@ -40,7 +40,7 @@ describe('backup-restore-test drill (the weekly restore test, no fault)', () => 
       ...backupRestoreTest,
       async setup(ctx) {
         await backupRestoreTest.setup!(ctx);
-        const newest = listBackups(labBackupRoot(ctx.lab)).pop()!;
+        const newest = listBackups(labBackupRoot(ctx.lab!)).pop()!;
         // A base backup of another major version: the files no longer match, and no server starts on it.
         writeFileSync(path.join(newest.dir, 'base', 'PG_VERSION'), '9\n');
       },

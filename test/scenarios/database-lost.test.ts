@@ -25,7 +25,7 @@ describe('database-lost drill (kill -9, data directory removed, restore from bac
       ...inner,
       inject: async (ctx) => {
         truth.injectStart = performance.now();
-        await archiveCurrentWal(ctx.lab);
+        await archiveCurrentWal(ctx.lab!);
         truth.archivedAt = performance.now();
         await new Promise((r) => setTimeout(r, 1500));
         truth.killedAt = performance.now();

@@ -16,8 +16,9 @@ import { progressLine, suiteExitCode, suiteWorkDir } from '../../suite/suite-out
 import { checkOutputFile } from '../../util/safe-dir.ts';
 import { appendStepSummary, say, warn } from '../output.ts';
 import { commandSummary } from '../command-table.ts';
+import { addTargetOptions, chooseTarget, type TargetFlags } from '../target-options.ts';
 
-interface CiFlags {
+interface CiFlags extends TargetFlags {
   config?: string;
   junit?: string;
   json?: string;
@@ -28,8 +29,7 @@ interface CiFlags {
 
 /** `pgdrill ci`: the drill suite for CI, with objectives from a config, reports, a baseline and the exit code that gates the build. */
 export function registerCi(program: Command, setExit: (code: number) => void): void {
-  program
-    .command('ci')
+  addTargetOptions(program.command('ci'))
     .description(commandSummary('ci'))
     .argument('[scenarios...]', 'scenario ids to run (default: the config\'s list, else every scenario)')
     .option('--config <file>', 'config file: the system under drill, objectives per scenario (default: ./pgdrill.config.ts when present)')
@@ -50,7 +50,9 @@ export function registerCi(program: Command, setExit: (code: number) => void): v
       const wanted = names.length > 0 ? names : (config.scenarios ?? []);
       const scenarios = await selectScenarios({ names: wanted, all: wanted.length === 0 });
       if (configFile) warn(`· config: ${configFile}${system.kind === 'configured' ? ` (system under drill: ${system.database}, ledger ${system.ledger.schema}.${system.ledger.table})` : ''}`);
+      const where = await chooseTarget(flags, config);
       const records = await runSuite(scenarios, {
+        ...where,
         workDir: suiteWorkDir(),
         objectives: config.objectives,
         holdMs: config.holdMs,

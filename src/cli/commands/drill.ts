@@ -23,6 +23,7 @@ import { writeJsonReport } from '../../report/json-report.ts';
 import { say, warn } from '../output.ts';
 import { parseDuration, parsePositiveInt } from '../parse.ts';
 import { commandSummary } from '../command-table.ts';
+import { addTargetOptions, chooseTarget, type TargetFlags } from '../target-options.ts';
 
 /** The exit code of one drill's status: a pass is 0, a breach 2, anything that rehearsed nothing 1. */
 export function exitCodeOf(status: DrillResult['status']): number {
@@ -31,7 +32,7 @@ export function exitCodeOf(status: DrillResult['status']): number {
   return ExitCode.harnessFailed;
 }
 
-interface DrillFlags {
+interface DrillFlags extends TargetFlags {
   all?: boolean;
   tag?: string[];
   variant?: string;
@@ -45,7 +46,6 @@ interface DrillFlags {
   quiet?: boolean;
   pooler?: boolean;
   config?: string;
-  target?: string;
   serviceUrl?: string;
   url?: string;
   region?: string;
@@ -55,8 +55,7 @@ interface DrillFlags {
 
 /** `pgdrill drill <scenario...> | --all | --tag`: scenarios end to end, on the lab. */
 export function registerDrill(program: Command, setExit: (code: number) => void): void {
-  program
-    .command('drill')
+  addTargetOptions(program.command('drill'), { rds: true })
     .description(commandSummary('drill'))
     .argument('[scenarios...]', 'scenario ids (see `pgdrill list`) or paths to scenario .ts files')
     .option('--all', 'run every scenario, one after another, each in a fresh lab')
@@ -71,7 +70,6 @@ export function registerDrill(program: Command, setExit: (code: number) => void)
     .option('--lab-dir <dir>', 'lab directory of a single drill (default: .pgdrill under the current directory)')
     .option('--pooler', 'put PgBouncer in the service path (service → fault proxy → PgBouncer → PostgreSQL); a scenario with a pooler claim (connection-exhaustion) is measured without and with it')
     .option('--config <file>', 'config file: the system under drill and objectives (default: ./pgdrill.config.ts when present)')
-    .option('--target <target>', 'rds:<instance id>: drill primary-failover on an RDS instance through the RDS API (with --service-url, --url)')
     .option('--service-url <url>', 'with --target rds:<id>: your service, which uses the instance; the load runs against it (default: the config\'s service.url)')
     .option('--url <url>', 'with --target rds:<id>: the instance\'s DATABASE_URL, to read the ledger table (postgres://user:password@endpoint:5432/database)')
     .option('--region <region>', 'with --target rds:<id>: its AWS region (default: the AWS default chain)')
@@ -82,7 +80,7 @@ export function registerDrill(program: Command, setExit: (code: number) => void)
     .action(async (names: string[], flags: DrillFlags) => {
       const { file: configFile, config, dir } = await loadRunConfig(flags.config, scenarioIds());
       const system = systemUnderDrill(config, dir);
-      if (flags.target !== undefined) {
+      if (flags.target?.startsWith('rds:')) {
         await rdsDrill(names, flags, system, config.rate, setExit);
         return;
       }
@@ -103,7 +101,9 @@ export function registerDrill(program: Command, setExit: (code: number) => void)
       if (rate !== undefined) load.rate = rate;
       const log = flags.quiet ? undefined : (line: string) => warn(`· ${line}`);
       if (configFile && !flags.quiet) warn(`· config: ${configFile}${system.kind === 'configured' ? ` (system under drill: ${system.database}, ledger ${system.ledger.schema}.${system.ledger.table})` : ''}`);
-      const common = { holdMs: flags.hold ?? config.holdMs, observeMs: flags.observe, load, log, onEvent: flags.quiet ? undefined : printStepEvents, system, ...(flags.pooler ? { pooler: true } : {}) };
+      const where = await chooseTarget(flags, config);
+      if (where.target === 'docker' && flags.pooler) throw new UserError('--pooler is not available on the Docker target yet: its lab has no PgBouncer.', 'Leave --pooler out, or run on the embedded lab (without --target docker).');
+      const common = { ...where, holdMs: flags.hold ?? config.holdMs, observeMs: flags.observe, load, log, onEvent: flags.quiet ? undefined : printStepEvents, system, ...(flags.pooler ? { pooler: true } : {}) };
       // Objectives: the config's per scenario, then the flags over them.
       const objectivesOf = (id: string): Partial<Objectives> => ({ ...config.objectives?.[id], ...objectives });
 

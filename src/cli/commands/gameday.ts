@@ -26,8 +26,9 @@ import { importWithoutCiDetection } from '../load-ui.ts';
 import { say, warn } from '../output.ts';
 import { parseDuration } from '../parse.ts';
 import { exitCodeOf } from './drill.ts';
+import { addTargetOptions, chooseTarget, type TargetFlags } from '../target-options.ts';
 
-interface GameDayFlags {
+interface GameDayFlags extends TargetFlags {
   variant?: string;
   surprise?: { minMs: number; maxMs: number };
   operator?: string;
@@ -96,8 +97,7 @@ function resumableGameDay(file: string, scenario: Scenario, flags: GameDayFlags)
 
 /** `pgdrill gameday <scenario>`: a fault under load, and a person recovers it with the runbook while the clock runs. */
 export function registerGameDay(program: Command, setExit: (code: number) => void): void {
-  program
-    .command('gameday')
+  addTargetOptions(program.command('gameday'))
     .description(commandSummary('gameday'))
     .argument('<scenario>', 'scenario id (see `pgdrill list`) or path to a scenario .ts file')
     .option('--variant <name>', 'a variant of the scenario (another fault, same runbook)')
@@ -121,6 +121,7 @@ export function registerGameDay(program: Command, setExit: (code: number) => voi
       const scenario = await loadScenario(name);
       const { config, dir } = await loadRunConfig(flags.config, scenarioIds());
       const system = systemUnderDrill(config, dir);
+      const where = await chooseTarget(flags, config);
       const operator = flags.operator ?? operatorName();
       const resume = flags.resume ? resumableGameDay(flags.resume, scenario, flags) : undefined;
       const journalPath = resume?.read.path ?? flags.journal ?? defaultJournalPath(`gameday-${scenario.id}`);
@@ -133,6 +134,7 @@ export function registerGameDay(program: Command, setExit: (code: number) => voi
       let ui: Promise<unknown> | undefined;
       const injectDelayMs = flags.surprise ? flags.surprise.minMs + Math.random() * (flags.surprise.maxMs - flags.surprise.minMs) : 0;
       const drill = runDrill(scenario, {
+        ...where,
         variant: flags.variant,
         labDir: flags.labDir,
         holdMs: 0,

@@ -8,14 +8,33 @@ import { UserError } from '../../core/errors.ts';
 import { scenarioIds } from '../../engine/catalog.ts';
 import { provisionSystem } from '../../system/provision.ts';
 import { systemUnderDrill } from '../../system/system.ts';
+import { addTargetOptions, chooseTarget, type TargetFlags } from '../target-options.ts';
+import { DockerLab } from '../../docker/docker-lab.ts';
+import { dockerImages } from '../../docker/images.ts';
+import { defaultLabDir } from '../../lab/lab.ts';
+
+/** `lab up --target docker`: the containerised lab, persistent until `lab down --target docker`. */
+async function dockerLabUp(flags: TargetFlags & { labDir?: string; replica?: boolean; ssl?: boolean; pooler?: boolean; printEnv?: boolean; config?: string }): Promise<void> {
+  const unsupported = (['replica', 'ssl', 'pooler', 'printEnv'] as const).filter((f) => flags[f]);
+  if (unsupported.length > 0) {
+    const names = unsupported.map((f) => (f === 'printEnv' ? '--print-env' : `--${f}`)).join(', ');
+    throw new UserError(`${names} ${unsupported.length === 1 ? 'is' : 'are'} not available with --target docker yet: the Docker lab is PostgreSQL and Toxiproxy only.`, `Leave ${names} out, or use the embedded lab (without --target docker).`);
+  }
+  const run = await loadRunConfig(flags.config, scenarioIds());
+  const where = await chooseTarget(flags, run.config);
+  const d = new DockerLab({ labDir: flags.labDir ?? defaultLabDir(), images: where.dockerImages!, log: (line) => warn(`· ${line}`) });
+  const { started } = await d.up('persistent');
+  const s = await d.status();
+  say(`${started ? 'Docker lab is up' : 'Docker lab was already up'}: ${s.images!.postgres} on ${d.endpoint.host}:${d.endpoint.port} (container ${s.postgres!.container}), Toxiproxy API ${s.toxiproxy!.apiUrl} (${s.images!.toxiproxy}), lab directory ${d.labDir}.`);
+  say(`Databases: auth_db, payments_db, admin_db, profile_db. Superuser connection: ${d.adminUrl('postgres')}`);
+}
 
 /** `pgdrill lab up | status | down`: the embedded PostgreSQL lab. */
 export function registerLab(program: Command): void {
   const lab = program.command('lab').description(commandSummary('lab'));
   const labDirOption = ['--lab-dir <dir>', 'lab directory (default: .pgdrill under the current directory)'] as const;
 
-  lab
-    .command('up')
+  addTargetOptions(lab.command('up'))
     .description('create (first time) and start the lab; idempotent')
     .option(...labDirOption)
     .option('--replica', 'also run a streaming replica (hot standby) beside the primary, on its own port')
@@ -23,7 +42,8 @@ export function registerLab(program: Command): void {
     .option('--pooler', 'also run PgBouncer (transaction pooling) in front of the primary, on its own port')
     .option('--print-env', "create the config's system database (kept between drills) and print the DATABASE_URL a service already running must use (system.service.url)")
     .option('--config <file>', 'config file with the system (default: ./pgdrill.config.ts when present)')
-    .action(async (flags: { labDir?: string; replica?: boolean; ssl?: boolean; pooler?: boolean; printEnv?: boolean; config?: string }) => {
+    .action(async (flags: TargetFlags & { labDir?: string; replica?: boolean; ssl?: boolean; pooler?: boolean; printEnv?: boolean; config?: string }) => {
+      if (flags.target === 'docker') return dockerLabUp(flags);
       // Read before the lab starts: a bad config changes nothing.
       const run = flags.printEnv || flags.config ? await loadRunConfig(flags.config, scenarioIds()) : undefined;
       const system = run ? systemUnderDrill(run.config, run.dir) : undefined;
@@ -46,12 +66,24 @@ export function registerLab(program: Command): void {
       }
     });
 
-  lab
-    .command('status')
+  addTargetOptions(lab.command('status'))
     .description('show whether the lab runs, where, its connections and WAL archive')
     .option(...labDirOption)
     .option('--json', 'print the status as JSON')
-    .action(async (flags: { labDir?: string; json?: boolean }) => {
+    .action(async (flags: TargetFlags & { labDir?: string; json?: boolean }) => {
+      if (flags.target === 'docker') {
+        await chooseTarget(flags);
+        const s = await new DockerLab({ labDir: flags.labDir ?? defaultLabDir(), images: dockerImages(flags) }).status();
+        if (flags.json) return say(JSON.stringify(s, null, 2));
+        if (!s.exists) return say(`No Docker lab in ${s.labDir}. Run \`pgdrill lab up --target docker\` to create one.`);
+        say(`lab directory   ${s.labDir} (Docker, ${s.mode === 'persistent' ? 'started by `lab up`' : 'a drill\'s own'})`);
+        say(`PostgreSQL      ${s.images!.postgres}: container ${s.postgres!.container} ${s.postgres!.running ? `running on 127.0.0.1:${s.postgres!.port}` : 'not running'}`);
+        say(`Toxiproxy       ${s.images!.toxiproxy}: container ${s.toxiproxy!.container} ${s.toxiproxy!.running ? `running, API ${s.toxiproxy!.apiUrl}` : 'not running'}`);
+        say(`network         ${s.network}`);
+        if (s.archivedWalFiles !== null) say(`WAL archive     volume, ${s.archivedWalFiles} segments archived since the server started`);
+        if (s.postgres!.running) say(`connections     ${Object.entries(s.connections).map(([k, v]) => `${k}: ${v}`).join(', ') || 'none'}`);
+        return;
+      }
       const l = new Lab({ labDir: flags.labDir });
       const s = await l.status();
       const faultProxy = describeFaultProxy();
@@ -104,12 +136,17 @@ export function registerLab(program: Command): void {
       }
     });
 
-  lab
-    .command('down')
+  addTargetOptions(lab.command('down'))
     .description('stop the lab (and its replica); removes nothing unless --purge')
     .option(...labDirOption)
     .option('--purge', 'also delete the lab: data directory, replica, WAL archive, state')
-    .action(async (flags: { labDir?: string; purge?: boolean }) => {
+    .action(async (flags: TargetFlags & { labDir?: string; purge?: boolean }) => {
+      if (flags.target === 'docker') {
+        await chooseTarget(flags);
+        const { stopped } = await new DockerLab({ labDir: flags.labDir ?? defaultLabDir(), images: dockerImages(flags), log: (line) => warn(`· ${line}`) }).down();
+        say(`${stopped ? 'Docker lab removed (containers, network and volumes)' : 'There was no Docker lab running'}.`);
+        return;
+      }
       const l = new Lab({ labDir: flags.labDir, log: (line) => warn(`· ${line}`) });
       const { stopped } = await l.down({ purge: flags.purge });
       say(`${stopped ? 'Lab stopped' : 'Lab was not running'}${flags.purge ? '; its files were removed' : ''}.`);
