@@ -20,6 +20,7 @@ import { formatDuration } from '../../report/format.ts';
 import { writeJsonReport } from '../../report/json-report.ts';
 import { appendHistory, defaultHistoryFile, readHistory } from '../../suite/history.ts';
 import { checkDirPath, checkOutputFile } from '../../util/safe-dir.ts';
+import { holdTerminalSignals } from '../terminal-signals.ts';
 import { commandSummary } from '../command-table.ts';
 import { printDrillResult } from '../drill-output.ts';
 import { importWithoutCiDetection } from '../load-ui.ts';
@@ -158,20 +159,12 @@ export function registerGameDay(program: Command, setExit: (code: number) => voi
           recover: (ctx) => gameDay.recover(ctx),
         },
       });
-      // SIGINT and SIGTERM stop the drill through its cleanup stack; SIGHUP (a lost SSH connection) the same way
-      // here, then pgdrill dies of it. The listeners stay for the whole game day: Ink's signal-exit re-raises a
-      // signal at once when it believes no one else listens for it.
+      // SIGHUP (a lost SSH connection) stops the drill through its cleanup stack, as SIGINT and SIGTERM do; then pgdrill dies of it.
       let hungUp = false;
-      const onHangup = () => {
+      const releaseSignals = holdTerminalSignals(() => {
         hungUp = true;
         controller.abort(new Error('the terminal hung up (SIGHUP)'));
-      };
-      const keepListening = () => {};
-      process.on('SIGHUP', onHangup);
-      process.on('SIGINT', keepListening);
-      process.on('SIGTERM', keepListening);
-      process.stdout.on('error', () => {});
-      process.stderr.on('error', () => {});
+      });
       let result: DrillResult;
       let record: DrillRecord;
       try {
@@ -181,9 +174,7 @@ export function registerGameDay(program: Command, setExit: (code: number) => voi
         gameDay.stop();
         closeUi.abort();
         await ui;
-        process.removeListener('SIGINT', keepListening);
-        process.removeListener('SIGTERM', keepListening);
-        process.removeListener('SIGHUP', onHangup);
+        releaseSignals();
       }
       if (hungUp) {
         gameDay.finish('the terminal hung up (SIGHUP): the game day was stopped and cleaned up', gameDayRecordData({ ...result, mode: 'gameday', operator }, record));

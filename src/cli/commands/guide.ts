@@ -19,6 +19,7 @@ import { describeTruncatedTail, readJournal, type JournalRead } from '../../jour
 import { LAB_DIR_ROLE } from '../../lab/lab-dir.ts';
 import { checkDirPath, checkOutputFile } from '../../util/safe-dir.ts';
 import { reportFailure, say, warn } from '../output.ts';
+import { holdTerminalSignals } from '../terminal-signals.ts';
 import { commandSummary } from '../command-table.ts';
 import { importWithoutCiDetection } from '../load-ui.ts';
 
@@ -195,23 +196,14 @@ async function guide(runbookArg: string, flags: GuideFlags, setExit: (code: numb
     ...(interactive ? {} : { listener: lineReporter({ runbook, journalPath: journalShown }, say) }),
   });
   const resume = resumeCommand(runbookArg, opened.session.journalPath, flags);
-  // SIGINT and SIGTERM end the session through the cleanup stack (src/util/cleanup.ts); SIGHUP (a lost SSH
-  // connection) the same way here. These listeners stay registered for the whole session: Ink's
-  // signal-exit re-raises a signal at once when it believes no one else listens for it.
-  const onHangup = () => {
+  // SIGHUP (a lost SSH connection) ends the session as SIGINT and SIGTERM do, then pgdrill dies of it.
+  const releaseSignals = holdTerminalSignals(() => {
     void opened.close('interrupted', 'the terminal hung up (SIGHUP)').finally(() => {
       // Die of the signal itself: process.exit would try to restore the lost terminal's settings (and abort).
-      process.removeListener('SIGHUP', onHangup);
+      releaseSignals();
       process.kill(process.pid, 'SIGHUP');
     });
-  };
-  const keepListening = () => {};
-  process.on('SIGHUP', onHangup);
-  process.on('SIGINT', keepListening);
-  process.on('SIGTERM', keepListening);
-  // A terminal that is gone makes writes fail; the journal, not the screen, is the record.
-  process.stdout.on('error', () => {});
-  process.stderr.on('error', () => {});
+  });
   let code: number = ExitCode.ok;
   let closing: 'quit' | 'interrupted' | 'stopped' = 'interrupted';
   let discardSideClusters = flags.discardSideClusters === true;
@@ -240,9 +232,7 @@ async function guide(runbookArg: string, flags: GuideFlags, setExit: (code: numb
       }
     }
   } finally {
-    process.removeListener('SIGHUP', onHangup);
-    process.removeListener('SIGINT', keepListening);
-    process.removeListener('SIGTERM', keepListening);
+    releaseSignals();
     const failures = await opened.close(closing, undefined, { discardSideClusters });
     for (const failure of failures) warn(`cleanup failed: ${failure}`);
   }
