@@ -17,7 +17,7 @@ describe('pgdrill guide migration-lock (an operator stops a real migration holdi
     const lab = new Lab({ labDir });
     await lab.up('persistent');
     const fault = migrationLock();
-    const ctx = { lab, system: SAMPLE_SYSTEM, log: () => {} } as unknown as FaultContext;
+    const ctx = { lab, target: lab, drillLab: lab, system: SAMPLE_SYSTEM, log: () => {} } as unknown as FaultContext;
     try {
       const evidence = await fault.inject(ctx);
       expect(evidence?.detail).toMatch(/holds ACCESS EXCLUSIVE on payments/);
