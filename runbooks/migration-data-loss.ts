@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { defineRunbook, type StepContext } from '../src/core/runbook.ts';
 import type { ScratchClusterRecord } from '../src/lab/scratch-cluster.ts';
+import { commitLsnOf } from '../src/restore/find-transaction.ts';
 import { requireLab } from '../src/restore/guard.ts';
 import { columnDefinition, findDroppedColumn, restoreColumn, type ColumnDefinition, type DroppedColumn } from '../src/restore/restore-column.ts';
 import { verifyServiceStep } from '../src/steps/common-steps.ts';
@@ -81,14 +82,17 @@ export default defineRunbook({
       title: 'Restore the pre-deploy backup to just before the migration, into a side cluster',
       why: "The seed's rollback restores the pre-deploy backup. Restoring it over production would also undo every write since; a side cluster restored from that backup, with the archived WAL replayed up to (not including) the migration's transaction, holds the column exactly as it was.",
       expect: 'A side cluster on its own port, recovery stopped "before transaction" the migration, and the dropped column\'s name, type and default.',
-      command: { kind: 'action', text: "copy the newest base backup, recovery_target_xid = '<xid>', recovery_target_inclusive = false, recovery_target_action = 'promote', start on a free port" },
+      command: { kind: 'action', text: "find the migration's COMMIT in the archived WAL (pg_waldump -x <xid>); copy the newest base backup that ended before it, recovery_target_xid = '<xid>', recovery_target_inclusive = false, recovery_target_action = 'promote', start on a free port" },
       manual: 'Restore the pre-deploy snapshot or base backup to a new instance with point-in-time recovery to just before the migration (RDS: restore-db-instance-to-point-in-time).',
       timeoutMs: 15 * 60_000,
       async run(ctx) {
         const lab = requireLab(ctx, 'restore a side cluster');
         const s = state.of(ctx);
         if (!s.dropped) throw new Error("the migration's transaction was not found (step find-migration)");
-        const cluster = await restoreSideClusterBefore(ctx, lab, s.side, s.dropped.xid);
+        // A backup taken after the migration (the nightly one, a later deploy's) cannot go back before it: start from one that ended before its commit.
+        const commitLsn = await commitLsnOf(lab.paths.archiveDir, lab.pg(), s.dropped.xid);
+        ctx.output(commitLsn ? `the migration (transaction ${s.dropped.xid}) committed at LSN ${commitLsn}` : `no COMMIT of transaction ${s.dropped.xid} in the archived WAL: restoring the newest base backup`);
+        const cluster = await restoreSideClusterBefore(ctx, lab, s.side, s.dropped.xid, commitLsn);
         state.set(ctx, 'side', cluster.describe());
         const column = await columnDefinition(cluster, tableOf(ctx), s.dropped.attnum);
         state.set(ctx, 'column', column);

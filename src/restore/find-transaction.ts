@@ -64,31 +64,17 @@ const SEGMENT = /^[0-9A-F]{24}$/;
  * the newest timeline are read, from `fromWalFile` on.
  */
 export async function findBadTransaction(search: WalSearch): Promise<FoundTransaction> {
-  const segments = readdirSync(search.archiveDir).filter((f) => SEGMENT.test(f)).sort();
-  if (segments.length === 0) throw new UserError(`The WAL archive ${search.archiveDir} holds no segment.`, 'Check archive_command and that archiving works (`pgdrill lab status` counts segments).');
-  const tli = segments[segments.length - 1]!.slice(0, 8);
-  let range = segments.filter((s) => s.startsWith(tli));
-  if (search.fromWalFile) {
-    const from = search.fromWalFile.slice(8);
-    const later = range.filter((s) => s.slice(8) >= from);
-    if (later.length) range = later;
-  }
+  const range = newestTimelineSegments(search.archiveDir, search.fromWalFile);
   const first = range[0]!;
   const last = range[range.length - 1]!;
   const { statement, databaseOid } = search;
   const relPath = search.relfilenode ? `rel 1663/${databaseOid}/${search.relfilenode} ` : null;
   const deletes = new Map<string, number>();
   const commits: FoundTransaction[] = [];
-  const args = ['-p', search.archiveDir, '-r', 'Heap', '-r', 'Transaction', first, last];
-  const child = spawn(search.binaries.bin('pg_waldump'), args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  trackChild(child);
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr = (stderr + d).slice(-4000); });
-  const lines = readline.createInterface({ input: child.stdout });
   const recordRe = /^rmgr: (\w+)\s.*?tx:\s+(\d+), lsn: ([0-9A-F]+\/[0-9A-F]+),.*?desc: (.*)$/;
-  for await (const line of lines) {
+  const read = await waldump(search.binaries, ['-p', search.archiveDir, '-r', 'Heap', '-r', 'Transaction', first, last], (line) => {
     const m = recordRe.exec(line);
-    if (!m) continue;
+    if (!m) return;
     const [, rmgr, xid, lsn, desc] = m as unknown as [string, string, string, string, string];
     if (rmgr === 'Heap' && statement.kind === 'delete' && relPath && desc.startsWith('DELETE ') && line.includes(relPath)) {
       deletes.set(xid, (deletes.get(xid) ?? 0) + 1);
@@ -99,20 +85,13 @@ export async function findBadTransaction(search: WalSearch): Promise<FoundTransa
         if (n) commits.push({ xid, commitLsn: lsn, commitTime: time, deletedTuples: n, evidence: `${n} heap DELETE record(s) on ${statement.schema}.${statement.table} (rel ${databaseOid}/${search.relfilenode})` });
       } else {
         const dropsStorageHere = desc.includes(`rels: base/${databaseOid}/`) || new RegExp(`rels: [^;]*base/${databaseOid}/`).test(desc);
-        if (!dropsStorageHere) continue;
+        if (!dropsStorageHere) return;
         const named = search.tableOid ? desc.includes(`2/${databaseOid}/${search.tableOid}`) || new RegExp(`relcache ${search.tableOid}\\b`).test(desc) : true;
         if (named) commits.push({ xid, commitLsn: lsn, commitTime: time, deletedTuples: 0, evidence: `commit dropping the storage of ${statement.schema}.${statement.table}${search.tableOid ? ` (oid ${search.tableOid})` : ' (last commit dropping storage in the database; its OID was not known)'}` });
       }
     }
-  }
-  const code: number | null = await new Promise((resolve) => {
-    if (child.exitCode !== null) resolve(child.exitCode);
-    else child.on('close', (c) => resolve(c));
   });
-  // pg_waldump ends with an error at the end of valid WAL (a partial last record): not a failure when it read records.
-  if (code !== 0 && !/invalid record length|end of WAL|could not find a valid record|contrecord/i.test(stderr) && commits.length === 0) {
-    throw new UserError(`pg_waldump could not read the WAL archive ${search.archiveDir}: ${stderr.trim().split('\n').slice(-2).join(' ')}`);
-  }
+  if (!read.ok && commits.length === 0) throw new UserError(`pg_waldump could not read the WAL archive ${search.archiveDir}: ${read.error}`);
   const found = commits[commits.length - 1];
   if (!found) {
     throw new UserError(
@@ -121,4 +100,53 @@ export async function findBadTransaction(search: WalSearch): Promise<FoundTransa
     );
   }
   return found;
+}
+
+/** The archived segments of the newest timeline, from `fromWalFile` on (all of them when none is later). */
+function newestTimelineSegments(archiveDir: string, fromWalFile?: string): string[] {
+  const segments = readdirSync(archiveDir).filter((f) => SEGMENT.test(f)).sort();
+  if (segments.length === 0) throw new UserError(`The WAL archive ${archiveDir} holds no segment.`, 'Check archive_command and that archiving works (`pgdrill lab status` counts segments).');
+  const tli = segments[segments.length - 1]!.slice(0, 8);
+  const range = segments.filter((s) => s.startsWith(tli));
+  if (!fromWalFile) return range;
+  const later = range.filter((s) => s.slice(8) >= fromWalFile.slice(8));
+  return later.length ? later : range;
+}
+
+/**
+ * Runs pg_waldump, handing each output line to `onLine`. `ok` is false with
+ * pg_waldump's last words when it failed for another reason than reaching
+ * the end of valid WAL (a partial last record), which is how it ends on a
+ * live archive.
+ */
+async function waldump(binaries: PgBinaries, args: string[], onLine: (line: string) => void): Promise<{ ok: boolean; error: string }> {
+  const child = spawn(binaries.bin('pg_waldump'), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  trackChild(child);
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr = (stderr + d).slice(-4000); });
+  for await (const line of readline.createInterface({ input: child.stdout })) onLine(line);
+  const code: number | null = await new Promise((resolve) => {
+    if (child.exitCode !== null) resolve(child.exitCode);
+    else child.on('close', (c) => resolve(c));
+  });
+  const ok = code === 0 || /invalid record length|end of WAL|could not find a valid record|contrecord/i.test(stderr);
+  return { ok, error: stderr.trim().split('\n').slice(-2).join(' ') };
+}
+
+/**
+ * Where transaction `xid` committed: the LSN of its COMMIT record in the
+ * archived WAL of the newest timeline, or undefined when the archive holds
+ * no commit of it (not archived yet, or it aborted). A point-in-time
+ * recovery to just before it must start from a base backup that ended
+ * before this LSN.
+ */
+export async function commitLsnOf(archiveDir: string, binaries: PgBinaries, xid: string): Promise<string | undefined> {
+  const range = newestTimelineSegments(archiveDir);
+  let commitLsn: string | undefined;
+  const read = await waldump(binaries, ['-p', archiveDir, '-r', 'Transaction', '-x', xid, range[0]!, range[range.length - 1]!], (line) => {
+    const m = /lsn: ([0-9A-F]+\/[0-9A-F]+),.*?desc: COMMIT /.exec(line);
+    if (m) commitLsn = m[1];
+  });
+  if (!read.ok && !commitLsn) throw new UserError(`pg_waldump could not read the WAL archive ${archiveDir}: ${read.error}`);
+  return commitLsn;
 }
