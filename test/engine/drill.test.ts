@@ -72,8 +72,12 @@ describe('drill (real PostgreSQL, built-in proxy, real HTTP load)', () => {
     inject: (ctx) => ctx.link.addToxic({ name: 'held', type: 'timeout', stream: 'downstream', toxicity: 1, attributes: { timeout: 0 } }),
     revert: (ctx) => ctx.link.removeToxic('held'),
   };
-  for (const [name, fault] of [['proxy-down', proxyDown()], ['reset-peer', resetPeer()], ['latency', latency({ latencyMs: 1500 })], ['timeout', heldResponses]] as const) {
-    it(`measures a known ${name} outage as its length within 250 ms`, async () => {
+  // A refused or reset connection ends with the heal. A slow or held reply does not quite: the requests the
+  // service's pool queued behind the held ones still drain after the heal, so the service really recovers a
+  // little later than the path (100–350 ms measured here). The measurement may not be early by more than 250 ms,
+  // and for those faults may be late by the drain, up to 750 ms.
+  for (const [name, fault, lateMs] of [['proxy-down', proxyDown(), 250], ['reset-peer', resetPeer(), 250], ['latency', latency({ latencyMs: 1500 }), 750], ['timeout', heldResponses, 750]] as const) {
+    it(`measures a known ${name} outage as its length, at most 250 ms early and ${lateMs} ms late`, async () => {
       const truth: Truth = {};
       const { result } = await runDrill(calibrationScenario(fault, 3000, truth), { labDir: env.labDir });
       expect(result.status, result.reasons.join('; ')).toBe('passed');
@@ -81,7 +85,8 @@ describe('drill (real PostgreSQL, built-in proxy, real HTTP load)', () => {
       console.log(`${name}: outage ${outageMs.toFixed(0)} ms, measured RTO ${result.rtoMs} ms, time to detect ${result.ttdMs?.toFixed(0)} ms`);
       expect(outageMs).toBeGreaterThanOrEqual(3000);
       expect(result.rtoMs).not.toBeNull();
-      expect(Math.abs(result.rtoMs! - outageMs)).toBeLessThanOrEqual(250);
+      expect(result.rtoMs! - outageMs).toBeGreaterThanOrEqual(-250);
+      expect(result.rtoMs! - outageMs).toBeLessThanOrEqual(lateMs);
       expect(result.ttdMs).not.toBeNull();
       // A refused or reset connection is seen at once; a slow or held reply only when it is late.
       expect(result.ttdMs!).toBeLessThan(name === 'proxy-down' || name === 'reset-peer' ? 500 : outageMs);
