@@ -8,7 +8,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 TAG="${1:-pgdrill-local/toxiproxy:2.12}"
 BASE="${PGDRILL_BASE_IMAGE:-pgdrill-local/bookworm-pg15:base}"
-. "$(cd "$(dirname "$0")" && pwd)/../lib.sh"
+. "$here/../lib.sh"
 exit_if_image_exists "$TAG" docker/toxiproxy
 start=$(date +%s)
 "$here/../base/build.sh"
