@@ -16,6 +16,7 @@ const measuredAgainstTheClock = [
   'test/engine/loss-calibration.test.ts',
   'test/engine/runbook-runner.test.ts',
   'test/engine/step-cancel.test.ts',
+  'test/engine/steady-state.test.ts',
   'test/guide/session.test.ts',
   'test/load/load-generator.test.ts',
   'test/scenarios/database-lost.test.ts',

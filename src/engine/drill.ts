@@ -22,6 +22,7 @@ import { unattendedDriver, type RecoveryDriver } from './recovery-driver.ts';
 import { openStepContext, type StepContextHandle } from './step-context.ts';
 import { judge } from './verdict.ts';
 import { sleep } from '../util/sleep.ts';
+import { awaitSteadyState, describeWindow } from './steady-state.ts';
 import path from 'node:path';
 import pg from 'pg';
 import { provisionSystem } from '../system/provision.ts';
@@ -203,6 +204,7 @@ export async function runDrill(scenario: Scenario, options: DrillOptions = {}): 
   let faultEvidence: string | undefined;
   let measureMs: number | undefined;
   let loadStartedAt: number | undefined;
+  let warmupNote: string | undefined;
 
   try {
     // The drill's own work (lab, restores, checks) runs in the cleanup stack's work scope: a signal stops it.
@@ -285,17 +287,15 @@ export async function runDrill(scenario: Scenario, options: DrillOptions = {}): 
       mark('load-start', `load: ${profile.rate} req/s, ${Math.round(profile.writeRatio * 100)}% writes`);
       loadStartedAt = clock.now();
       log(`Load: ${profile.rate} requests/s, ${Math.round(profile.writeRatio * 100)}% writes; checking the steady state for ${scenario.warmupMs} ms.`);
-      await sleep(scenario.warmupMs, signal);
-      // The same latency objective as the recovery measurement: a healthy start answers in time, not just eventually.
-      const warm = applyLatencyObjective(load.timeline.filter((i) => load.timeline.endAt(i) <= clock.now()), slowRequestMs);
-      const warmOk = warm.count((i) => warm.ok(i));
       const damageStanding = options.resumingIncident === true && fault.persistsInLab === true;
-      if (!damageStanding && (warm.length === 0 || warmOk / warm.length < DEFAULT_RECOVERY_CRITERIA.minSuccessRatio)) {
-        let failed = 0;
-        while (failed < warm.length && warm.ok(failed)) failed++;
-        const sample = failed < warm.length ? warm.at(failed) : undefined;
+      // The same latency objective as the recovery measurement: a healthy start answers in time, not just eventually.
+      const steady = await awaitSteadyState({ timeline: load.timeline, now: () => clock.now(), startedAt: loadStartedAt, windowMs: scenario.warmupMs, slowRequestMs, signal, log, ...(damageStanding ? { windows: 1 } : {}) });
+      if (steady.earlier.length > 0 && steady.holds) {
+        warmupNote = `The steady state held only in warm-up window ${steady.window} of ${steady.windows} (${(steady.windowMs / 1000).toFixed(1)} s each): the fault waited, since earlier windows had ${steady.earlier.join('; ')}.`;
+      }
+      if (!damageStanding && !steady.holds) {
         throw new UserError(
-          `The steady state does not hold before the fault: ${warmOk} of ${warm.length} requests succeeded during warm-up${sample ? ` (e.g. ${sample.kind} ${sample.kind === 'write' ? `${system.write.method} ${system.write.path}` : `${system.read.method} ${system.read.path}`} → ${sample.status ?? sample.error})` : ''}.`,
+          `The steady state does not hold before the fault: in the last of ${steady.windows} warm-up windows of ${(steady.windowMs / 1000).toFixed(1)} s, ${describeWindow(steady, slowRequestMs)}${steady.firstFailure ? ` (${steady.firstFailure.kind === 'write' ? `${system.write.method} ${system.write.path}` : `${system.read.method} ${system.read.path}`})` : ''}.`,
           system.kind === 'configured'
             ? `A drill measures recovery only from a healthy start: a write must answer 2xx and a read of a written id 200, within ${slowRequestMs} ms${system.service ? " (the service's log is named above)" : ''}; fix the service or its templates, or lower the load rate.`
             : 'A drill measures recovery only from a healthy start: check the lab and the service, or lower the load rate.',
@@ -356,6 +356,7 @@ export async function runDrill(scenario: Scenario, options: DrillOptions = {}): 
     const images = options.dockerImages ?? dockerImages({}, options.env);
     notes.push(`Target: Docker (${images.postgres}, ${images.toxiproxy}); the service reached PostgreSQL through the Toxiproxy container.`);
   }
+  if (warmupNote) notes.push(warmupNote);
   if (pooled) notes.push(`Path: service → fault proxy → PgBouncer (transaction pooling, ${POOLER_SETTINGS.poolSizePerDatabase} server connections per database) → PostgreSQL.`);
   if (fault.name === 'none' && recovery && (recovery.rtoMs ?? 1) > 0) {
     notes.push(

@@ -5,12 +5,13 @@ import type { DrillResult, StepResult } from '../core/result.ts';
 import type { Objectives } from '../core/scenario.ts';
 import { DEFAULT_SLOW_REQUEST_MS, loadData, measuredFields, presentIds, recoveryOf, waitForHealth, type LedgerTable } from '../engine/drill.ts';
 import { openStepContext } from '../engine/step-context.ts';
+import { awaitSteadyState, describeWindow } from '../engine/steady-state.ts';
 import { judge } from '../engine/verdict.ts';
 import { lazyBinaries } from '../guide/open-session.ts';
 import { startLoad, type LoadOutcome, type LoadProfile } from '../load/load-generator.ts';
 import { DrillClock } from '../measure/clock.ts';
 import { measureDataLoss, type DataLossMeasure } from '../measure/data-loss.ts';
-import { DEFAULT_RECOVERY_CRITERIA, applyLatencyObjective, type RecoveryMeasure } from '../measure/recovery.ts';
+import { DEFAULT_RECOVERY_CRITERIA, type RecoveryMeasure } from '../measure/recovery.ts';
 import { SAMPLE_SYSTEM, type SystemUnderDrill } from '../system/system.ts';
 import { CleanupStack } from '../util/cleanup.ts';
 import { redact } from '../util/redact.ts';
@@ -90,14 +91,13 @@ export async function runRdsFailoverDrill(options: RdsFailoverDrillOptions): Pro
     const database = system.kind === 'configured' ? system.database : target.sqlUrl?.database ?? 'payments_db';
 
     const load = startLoad(options.serviceUrl.replace(/\/+$/, ''), profile, data, clock);
+    const loadStartedAt = clock.now();
     const stopLoad = cleanup.defer('stop the load', () => load.stop().then(() => undefined));
     const warmupMs = options.warmupMs ?? 3000;
     log(`Load: ${profile.rate} requests/s, ${Math.round(profile.writeRatio * 100)}% writes, against ${options.serviceUrl}; steady state for ${warmupMs} ms.`);
-    await sleep(warmupMs, signal);
-    const warm = applyLatencyObjective(load.timeline.filter((i) => load.timeline.endAt(i) <= clock.now()), DEFAULT_SLOW_REQUEST_MS);
-    const warmOk = warm.count((i) => warm.ok(i));
-    if (warm.length === 0 || warmOk / warm.length < DEFAULT_RECOVERY_CRITERIA.minSuccessRatio) {
-      throw new UserError(`The steady state does not hold before the fault: ${warmOk} of ${warm.length} requests to ${options.serviceUrl} succeeded during warm-up.`, 'A drill measures recovery only from a healthy start: fix the service, or lower --rate.');
+    const steady = await awaitSteadyState({ timeline: load.timeline, now: () => clock.now(), startedAt: loadStartedAt, windowMs: warmupMs, slowRequestMs: DEFAULT_SLOW_REQUEST_MS, signal, log });
+    if (!steady.holds) {
+      throw new UserError(`The steady state does not hold before the fault: in the last of ${steady.windows} warm-up windows of ${(warmupMs / 1000).toFixed(1)} s, ${describeWindow(steady, DEFAULT_SLOW_REQUEST_MS)} (requests to ${options.serviceUrl}).`, 'A drill measures recovery only from a healthy start: fix the service, or lower --rate.');
     }
 
     t0 = clock.now();
