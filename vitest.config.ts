@@ -3,8 +3,9 @@ import { defineConfig } from 'vitest/config';
 /**
  * Files whose assertions hold a measurement to a tolerance (an outage measured
  * within 250 ms, a latency toxic within its jitter, a step cancelled within a
- * deadline). They run one at a time, with the machine to themselves, so a
- * neighbour's CPU never decides whether they pass.
+ * deadline), or race their own work (a sender killed mid-copy while side
+ * clusters replay WAL). They run one at a time, with the machine to
+ * themselves, so a neighbour's CPU or disk never decides whether they pass.
  */
 const measuredAgainstTheClock = [
   'test/cli/bad-input.test.ts',
@@ -17,6 +18,7 @@ const measuredAgainstTheClock = [
   'test/engine/runbook-runner.test.ts',
   'test/engine/step-cancel.test.ts',
   'test/engine/steady-state.test.ts',
+  'test/restore/verified-copy.test.ts',
   'test/guide/session.test.ts',
   'test/load/load-generator.test.ts',
   'test/scenarios/database-lost.test.ts',

@@ -1,5 +1,5 @@
 import { readdirSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { backupLab, labScratchRoot } from '../../src/backup/lab-backups.ts';
 import { UserError } from '../../src/core/errors.ts';
 import type { FaultContext } from '../../src/faults/fault.ts';
@@ -97,11 +97,21 @@ describe('copy-back and page repair never commit rows they did not verify (real 
   }, 120_000);
 
   it('page repair: rolled back when the sender dies; the damaged table keeps its file and its readable rows, then is repaired whole', async () => {
+    // A failure (a timeout above all) says which phase it was in, with what the live lab was doing then.
+    let phase = 'destroying the first side cluster';
+    onTestFailed(async () => {
+      const activity = await env.lab.query('postgres', "SELECT pid, datname, state, wait_event_type, wait_event, left(query, 120) AS query FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()").catch((e: Error) => e.message);
+      console.log(`page repair failed while ${phase}; live lab activity: ${JSON.stringify(activity)}; side cluster log:\n${side.cluster.logTail(20)}`);
+    });
     await side.cluster.destroy();
+    phase = 'corrupting the table';
     // Blocks holding the 100,000 smallest ids go bad on disk; a side cluster restored to just now has them intact.
     await corruptPage({ database: DB, table: 'copy_probe', readIds: 100_000 }).inject({ lab: env.lab, system: SAMPLE_SYSTEM, log: () => {} } as unknown as FaultContext);
+    phase = 'archiving the current WAL';
     await archiveCurrentWal(env.lab);
+    phase = 'restoring the side cluster to the end of the archive';
     side = await restoreSideCluster(env.lab, { kind: 'end' }, { name: 'verified-copy-repair' });
+    phase = 'finding the damaged blocks';
     const damaged = (await findDamagedBlocks(env.lab, DB, 'public', 'copy_probe')).blocks.map((b) => b.block);
     expect(damaged.length).toBeGreaterThan(100);
     // What a reader can still see: the file, and the rows after the last damaged block (a TID range scan reads only those).
@@ -113,15 +123,19 @@ describe('copy-back and page repair never commit rows they did not verify (real 
     const before = await live();
     expect(Number(before.rows)).toBeGreaterThan(100_000);
 
+    phase = 'repairing while the sender is killed';
     const settled = repairDamagedBlocks(env.lab, side.cluster, DB, 'public', 'copy_probe', damaged).then(() => null, (error: unknown) => error);
     await killSenderMidCopy(settled);
+    phase = 'waiting for the repair whose sender was killed to end';
     const error = await settled;
     console.log(`sender killed mid-repair: ${(error as Error).message}`);
     expect(error).toBeInstanceOf(UserError);
     expect((error as Error).message).toMatch(/rolled back: the live table public\.copy_probe is unchanged/);
     expect(await live()).toEqual(before);
 
+    phase = 'repairing with the sender left alone';
     const done = await repairDamagedBlocks(env.lab, side.cluster, DB, 'public', 'copy_probe', damaged);
+    phase = 'checking the repaired table';
     expect(done.inserted).toBe(done.rowsInSide);
     expect((await findDamagedBlocks(env.lab, DB, 'public', 'copy_probe')).blocks).toEqual([]);
     const [sideRow] = await side.cluster.query(DB, fingerprintSql('ROW(id, pad)', 'public.copy_probe'));
