@@ -1,6 +1,5 @@
-import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { UserError } from '../core/errors.ts';
-import { isProcessAlive } from '../util/process-alive.ts';
+import { tryPidLock } from '../util/pid-lock.ts';
 
 /** Locks this process holds (a second writer in the same process is refused too). */
 const heldHere = new Set<string>();
@@ -15,28 +14,15 @@ export function lockJournal(file: string): () => void {
   const lockFile = `${file}.lock`;
   if (heldHere.has(lockFile)) throw new UserError(`The journal ${file} is in use by pgdrill process ${process.pid}.`, 'Finish or quit that session first; a journal has one writer at a time.');
   for (let attempt = 0; attempt < 5; attempt++) {
-    try {
-      const fd = openSync(lockFile, 'wx', 0o600);
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
+    const claim = tryPidLock(lockFile);
+    if (typeof claim === 'function') {
       heldHere.add(lockFile);
       return () => {
         heldHere.delete(lockFile);
-        rmSync(lockFile, { force: true });
+        claim();
       };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      let holder = NaN;
-      try {
-        holder = Number(readFileSync(lockFile, 'utf8'));
-      } catch {
-        continue;
-      }
-      if (Number.isInteger(holder) && holder !== process.pid && isProcessAlive(holder)) {
-        throw new UserError(`The journal ${file} is in use by pgdrill process ${holder}.`, 'Finish or quit that session first; a journal has one writer at a time.');
-      }
-      rmSync(lockFile, { force: true });
     }
+    if (claim !== undefined) throw new UserError(`The journal ${file} is in use by pgdrill process ${claim}.`, 'Finish or quit that session first; a journal has one writer at a time.');
   }
   throw new UserError(`Could not lock the journal ${file} (${lockFile} keeps reappearing).`, 'Check that no other pgdrill process is using this journal.');
 }

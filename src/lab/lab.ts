@@ -1,31 +1,30 @@
-import { spawnSync } from 'node:child_process';
-import { queryOnce } from '../util/query-once.ts';
-import { createHash } from 'node:crypto';
-import { chmodSync, chownSync, closeSync, copyFileSync, existsSync, renameSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { CommandError, UserError } from '../core/errors.ts';
-import { SERVICE_DATABASES, type Endpoint, type ServiceName, type Target } from '../core/target.ts';
+import { UserError } from '../core/errors.ts';
+import { SERVICE_DATABASES, type Endpoint, type ServiceName } from '../core/target.ts';
 import { isProcessAlive } from '../util/process-alive.ts';
 import { registerSecret } from '../util/redact.ts';
-import { runCommand } from '../util/run-command.ts';
 import { sleep } from '../util/sleep.ts';
 import { loadFixtures } from './fixtures.ts';
 import { freePort, isPortFree } from './free-port.ts';
 import { socketDirFor } from './socket-dir.ts';
-import { generatePassword, readLabState, writeLabState, type LabOwner, type LabState } from './lab-state.ts';
+import { chooseServerRoot, cloneReplica, initLabCluster, installDataDir, labReplicaPaths, labServerPaths, newLabState, type LabReplicaPaths, type LabServerPaths } from './lab-files.ts';
+import { readLabState, writeLabState, type LabOwner, type LabState } from './lab-state.ts';
 import { findPgBinaries, requireLabVersion, type PgBinaries } from './pg-binaries.ts';
-import { runAsServer } from './server-process.ts';
+import { chownToServer } from './server-process.ts';
 import { LAB_DIR_ROLE } from './lab-dir.ts';
+import { lockLabDir } from './lab-lock.ts';
+import { LocalServer, type LocalServerOptions } from './local-server.ts';
+import { pidFromPidFile } from './pid-file.ts';
+import { archivedSegments, connectionsByState, listScratchClusters, replicationStream, standbyPositions, type LabStatus, type ReplicaStatus, type ScratchClusterEntry } from './lab-status.ts';
 import { checkDirPath, ensureDir } from '../util/safe-dir.ts';
 import { resolveServerUser, type ServerUser } from './server-user.ts';
 import { createLabCertificate, ensureSslHba, labSslSettings } from './lab-ssl.ts';
 import { findPgBouncer } from './pgbouncer-binary.ts';
-import { LabPooler, type PoolerStatus } from './pooler.ts';
+import { LabPooler } from './pooler.ts';
 import { ARCHIVER_HEALTH_SQL, archiveCommand, archiverHealthFromRow, installArchiveScript, type ArchiverHealth } from './wal-archiver.ts';
-import { confLines } from './conf-file.ts';
 import { TARGET_CAPABILITIES, type DrillLab, type PgCluster, type StandbyCluster } from './cluster.ts';
 import { SEED_SERVER_SETTINGS } from './seed-settings.ts';
-import { childrenOf } from '../util/process-tree.ts';
 
 /** Where a lab lives and how to talk about it. */
 export interface LabOptions {
@@ -36,82 +35,7 @@ export interface LabOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** A snapshot of the lab, as `pgdrill lab status` shows it. */
-export interface LabStatus {
-  labDir: string;
-  exists: boolean;
-  running: boolean;
-  pid: number | undefined;
-  port: number | undefined;
-  dataDir: string | undefined;
-  archiveDir: string | undefined;
-  logFile: string | undefined;
-  owner: LabOwner | null;
-  pgMajor: number | undefined;
-  /** Brought up with `--ssl`: ssl on, service roles must use it. */
-  ssl: boolean;
-  /** WAL segments in the archive. */
-  archivedWalFiles: number;
-  /** The primary's archiver (pg_stat_archiver, files waiting), when it runs; `problem` says what is wrong in plain words. */
-  archiver: ArchiverHealth | null;
-  /** Connections by state from pg_stat_activity, when running. */
-  connections: Record<string, number>;
-  /** The streaming replica, when the lab has one. */
-  replica: ReplicaStatus | null;
-  /** Scratch and side clusters left beside the lab (a PITR or a verification that did not finish). */
-  scratchClusters: ScratchClusterEntry[];
-  /** PgBouncer, when the lab has one (`lab up --pooler`): pid, port, upstream and SHOW POOLS. */
-  pooler: PoolerStatus | null;
-}
-
-/**
- * A scratch or side cluster found in the lab's scratch directory: its name
- * (the directory), data directory, and whether its postmaster runs (pid,
- * port from postmaster.pid).
- */
-export interface ScratchClusterEntry {
-  name: string;
-  dataDir: string;
-  running: boolean;
-  pid: number | undefined;
-  port: number | undefined;
-}
-
-/**
- * The lab's streaming replica as `lab status` shows it: where it runs, how
- * far it has received and replayed the primary's WAL (asked of the
- * replica), and the primary's view of the stream (`pg_stat_replication`:
- * write/flush/replay lag and how many bytes of WAL the replica is behind).
- */
-export interface ReplicaStatus {
-  port: number;
-  dataDir: string;
-  logFile: string;
-  running: boolean;
-  pid: number | undefined;
-  /** `standby` while it replays the primary's WAL; `promoted` once it is a primary of its own. */
-  role: 'standby' | 'promoted';
-  /** pg_last_wal_receive_lsn() / pg_last_wal_replay_lsn() on the replica, when it runs. */
-  receiveLsn: string | null;
-  replayLsn: string | null;
-  /** The primary's pg_stat_replication row for the replica; null when the primary does not see it streaming. */
-  stream: {
-    state: string;
-    /** `async` or `sync` (synchronous_standby_names names it). */
-    syncState: string;
-    sentLsn: string | null;
-    writeLsn: string | null;
-    flushLsn: string | null;
-    replayLsn: string | null;
-    /** Lags in milliseconds as the primary measured them; null when there was nothing recent to measure. */
-    writeLagMs: number | null;
-    flushLagMs: number | null;
-    replayLagMs: number | null;
-    /** WAL bytes between the primary's current position and what the replica flushed / replayed. */
-    flushBytesBehind: number | null;
-    replayBytesBehind: number | null;
-  } | null;
-}
+export type { LabStatus, ReplicaStatus, ScratchClusterEntry } from './lab-status.ts';
 
 /** The application name the replica streams under (what `synchronous_standby_names` names). */
 export const REPLICA_APPLICATION_NAME = 'pgdrill_replica';
@@ -174,14 +98,8 @@ export class Lab implements PgCluster, DrillLab {
   }
 
   /** Paths of the server's own files. */
-  get paths(): { dataDir: string; archiveDir: string; socketDir: string; logFile: string } {
-    const root = this.requireState().serverRoot;
-    return {
-      dataDir: path.join(root, 'data'),
-      archiveDir: path.join(root, 'wal-archive'),
-      socketDir: socketDirFor(path.join(root, 'run')),
-      logFile: path.join(root, 'log', 'postgres.log'),
-    };
+  get paths(): LabServerPaths {
+    return labServerPaths(this.requireState().serverRoot);
   }
 
   /** The PostgreSQL binaries the lab uses. */
@@ -239,7 +157,7 @@ export class Lab implements PgCluster, DrillLab {
    * Returns whether this call started the server (and the replica, the pooler).
    */
   async up(mode: LabOwner['mode'] = 'persistent', options: { replica?: boolean; ssl?: boolean; pooler?: boolean } = {}): Promise<{ started: boolean; replicaStarted: boolean; poolerStarted: boolean }> {
-    const release = await this.lock();
+    const release = await lockLabDir(this.labDir);
     try {
       this.pg();
       this.user = resolveServerUser(this.env);
@@ -310,7 +228,7 @@ export class Lab implements PgCluster, DrillLab {
 
   /** Stops the server and its replica (fast shutdown, primary first). With `purge`, also removes every file of the lab. */
   async down(options: { purge?: boolean } = {}): Promise<{ stopped: boolean }> {
-    const release = await this.lock();
+    const release = await lockLabDir(this.labDir);
     let stopped = false;
     try {
       if (this.state) {
@@ -377,17 +295,8 @@ export class Lab implements PgCluster, DrillLab {
     this.user = resolveServerUser(this.env);
     const running = await this.isRunning();
     const p = this.paths;
-    let archivedWalFiles = 0;
-    try {
-      archivedWalFiles = readdirSync(p.archiveDir).filter((f) => /^[0-9A-F]{24}$/.test(f)).length;
-    } catch {
-      // no archive yet
-    }
-    const connections: Record<string, number> = {};
-    if (running) {
-      const rows = await this.query('postgres', 'SELECT coalesce(state, backend_type) AS state, count(*)::int AS n FROM pg_stat_activity GROUP BY 1 ORDER BY 1');
-      for (const row of rows) if (typeof row.state === 'string' && row.state) connections[row.state] = Number(row.n);
-    }
+    const archivedWalFiles = archivedSegments(p.archiveDir).length;
+    const connections = running ? await connectionsByState((d, sql) => this.query(d, sql)) : {};
     const replica = s.replica ? await this.replicaStatus(running) : null;
     const archiver = running ? await this.archiverHealth() : null;
     const pooler = (await this.pooler?.status()) ?? null;
@@ -428,9 +337,8 @@ export class Lab implements PgCluster, DrillLab {
     const s = this.requireState();
     const entry = s.pooler!;
     if (this.pooler!.isRunning()) return false;
-    if (!(await isPortFree(entry.port, HOST))) {
-      const port = await freePort(HOST);
-      this.log(`Port ${entry.port} is taken by another program; PgBouncer moves to port ${port}.`);
+    const port = await this.portOrFree(entry.port, 'PgBouncer');
+    if (port !== entry.port) {
       entry.port = port;
       writeLabState(s);
     }
@@ -444,15 +352,7 @@ export class Lab implements PgCluster, DrillLab {
 
   /** The scratch and side clusters in the scratch directory, running or not. */
   scratchClusters(): ScratchClusterEntry[] {
-    if (!this.state || !existsSync(this.scratchRoot)) return [];
-    return readdirSync(this.scratchRoot, { withFileTypes: true })
-      .filter((e) => e.isDirectory())
-      .map((e) => {
-        const dataDir = path.join(this.scratchRoot, e.name, 'data');
-        const pid = pidFile(dataDir);
-        const running = pid !== undefined && isProcessAlive(pid);
-        return { name: e.name, dataDir, running, pid: running ? pid : undefined, port: running ? portFromPidFile(dataDir) : undefined };
-      });
+    return this.state ? listScratchClusters(this.scratchRoot) : [];
   }
 
   /**
@@ -466,11 +366,7 @@ export class Lab implements PgCluster, DrillLab {
     for (const c of this.scratchClusters()) {
       if (c.running) {
         this.log(`Stopping the scratch cluster ${c.name} (pid ${c.pid}).`);
-        try {
-          await this.asServer(this.pg().bin('pg_ctl'), ['stop', '-D', c.dataDir, '-m', 'immediate', '-w', '-t', '20', '-s'], 30_000);
-        } catch {
-          if (c.pid && isProcessAlive(c.pid)) process.kill(c.pid, 'SIGKILL');
-        }
+        await this.localServer({ dataDir: c.dataDir, port: c.port ?? 0, logFile: path.join(this.scratchRoot, c.name, 'postgres.log'), name: `the scratch cluster ${c.name}` }).stop({ immediate: 20, kill: true });
       }
       if (options.remove) {
         rmSync(socketDirFor(path.join(this.scratchRoot, c.name, 'run')), { recursive: true, force: true });
@@ -489,7 +385,7 @@ export class Lab implements PgCluster, DrillLab {
 
   /** Runs one SQL statement as the superuser through node-postgres and returns its rows. */
   async query(database: string, sql: string, params?: unknown[]): Promise<Array<Record<string, unknown>>> {
-    return queryOnce({ connectionString: this.adminUrl(database), connectionTimeoutMillis: 5000 }, sql, params);
+    return this.primary.query(database, sql, params);
   }
 
   private async replicaStatus(primaryRunning: boolean): Promise<ReplicaStatus> {
@@ -497,60 +393,20 @@ export class Lab implements PgCluster, DrillLab {
     const rp = this.replicaPaths;
     const running = await this.isReplicaRunning();
     const role = existsSync(path.join(rp.dataDir, 'standby.signal')) ? 'standby' : 'promoted';
-    let receiveLsn: string | null = null;
-    let replayLsn: string | null = null;
-    if (running) {
-      try {
-        const [row] = await this.replicaQuery('postgres', 'SELECT pg_last_wal_receive_lsn()::text AS recv, pg_last_wal_replay_lsn()::text AS replay');
-        receiveLsn = (row?.recv as string | null) ?? null;
-        replayLsn = (row?.replay as string | null) ?? null;
-      } catch {
-        // starting up or shutting down: positions unknown
-      }
-    }
-    let stream: ReplicaStatus['stream'] = null;
-    if (primaryRunning) {
-      const ms = (col: string) => `round(extract(epoch FROM ${col}) * 1000, 3)::float8`;
-      const [row] = await this.query(
-        'postgres',
-        `SELECT state, sync_state, sent_lsn::text, write_lsn::text, flush_lsn::text, replay_lsn::text, ${ms('write_lag')} AS write_lag_ms, ${ms('flush_lag')} AS flush_lag_ms, ${ms('replay_lag')} AS replay_lag_ms,
-                pg_wal_lsn_diff(pg_current_wal_lsn(), flush_lsn)::float8 AS flush_behind, pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::float8 AS replay_behind
-           FROM pg_stat_replication WHERE application_name = $1 LIMIT 1`,
-        [REPLICA_APPLICATION_NAME],
-      );
-      if (row) {
-        const text = (v: unknown) => (typeof v === 'string' && v ? v : null);
-        const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
-        stream = { state: String(row.state), syncState: String(row.sync_state), sentLsn: text(row.sent_lsn), writeLsn: text(row.write_lsn), flushLsn: text(row.flush_lsn), replayLsn: text(row.replay_lsn), writeLagMs: num(row.write_lag_ms), flushLagMs: num(row.flush_lag_ms), replayLagMs: num(row.replay_lag_ms), flushBytesBehind: num(row.flush_behind), replayBytesBehind: num(row.replay_behind) };
-      }
-    }
-    return { port: r.port, dataDir: rp.dataDir, logFile: rp.logFile, running, pid: running ? pidFile(rp.dataDir) : undefined, role, receiveLsn, replayLsn, stream };
+    const { receiveLsn, replayLsn } = running ? await standbyPositions((d, sql) => this.replicaQuery(d, sql)) : { receiveLsn: null, replayLsn: null };
+    const stream = primaryRunning ? await replicationStream((d, sql, params) => this.query(d, sql, params), REPLICA_APPLICATION_NAME) : null;
+    return { port: r.port, dataDir: rp.dataDir, logFile: rp.logFile, running, pid: running ? this.replicaPid() : undefined, role, receiveLsn, replayLsn, stream };
   }
 
   /** Runs one SQL text through psql as the superuser and returns its unaligned, tuples-only output. */
   async psql(database: string, sql: string): Promise<string> {
-    const out = await runCommand(this.pg().bin('psql'), ['-X', '-v', 'ON_ERROR_STOP=1', '-A', '-t', '-d', database], { env: this.clientEnv(), input: sql, timeoutMs: 60_000 });
-    return out.stdout;
+    return this.primary.psql(database, sql);
   }
 
   /** True when the lab's postmaster is running (asked of pg_ctl, as the server user). */
   async isRunning(): Promise<boolean> {
     if (!this.state || !existsSync(this.paths.dataDir)) return false;
-    return this.pgCtlStatus(this.paths.dataDir);
-  }
-
-  private async pgCtlStatus(dataDir: string): Promise<boolean> {
-    // A killed postmaster reparented to a PID 1 that does not reap stays a zombie, which pg_ctl counts as running.
-    const pid = pidFile(dataDir);
-    if (pid !== undefined && !isProcessAlive(pid)) return false;
-    try {
-      await this.asServer(this.pg().bin('pg_ctl'), ['status', '-D', dataDir], 15_000);
-      return true;
-    } catch (error) {
-      if (error instanceof CommandError && error.exitCode === 3) return false;
-      if (error instanceof CommandError && error.exitCode === 4) return false;
-      throw error;
-    }
+    return this.primary.isRunning();
   }
 
   /** Starts the primary when it does not run (PgCluster): the data kept, as the lab recorded it. */
@@ -571,19 +427,12 @@ export class Lab implements PgCluster, DrillLab {
    * acknowledging writes). Returns what it killed.
    */
   async kill(): Promise<string> {
-    const pid = this.postmasterPid();
-    if (!pid || !isProcessAlive(pid)) throw new Error('the lab has no running postmaster to kill');
-    const children = childrenOf(pid);
-    process.kill(pid, 'SIGKILL');
-    const deadline = Date.now() + 10_000;
-    while ([pid, ...children].some(isProcessAlive) && Date.now() < deadline) await sleep(20);
-    for (const child of children) if (isProcessAlive(child)) process.kill(child, 'SIGKILL');
-    return `postmaster ${pid} killed (SIGKILL) with its ${children.length} child processes`;
+    return this.primary.kill();
   }
 
   /** PID of the postmaster, from postmaster.pid. */
   postmasterPid(): number | undefined {
-    return pidFile(this.paths.dataDir);
+    return pidFromPidFile(this.paths.dataDir);
   }
 
   /** The replica's recorded place, or null when the lab has none. */
@@ -593,9 +442,8 @@ export class Lab implements PgCluster, DrillLab {
   }
 
   /** Paths of the replica's own files (its socket shares the primary's directory). */
-  get replicaPaths(): { dataDir: string; logFile: string; passFile: string } {
-    const root = this.requireState().serverRoot;
-    return { dataDir: path.join(root, 'replica'), logFile: path.join(root, 'log', 'replica.log'), passFile: path.join(root, 'replica.pgpass') };
+  get replicaPaths(): LabReplicaPaths {
+    return labReplicaPaths(this.requireState().serverRoot);
   }
 
   /** The replica as a StandbyCluster (DrillLab), or null when the lab has none. */
@@ -643,7 +491,7 @@ export class Lab implements PgCluster, DrillLab {
     // Orphaned backends are gone too before it returns: none may be alive when a new server starts.
     const killed = await this.kill();
     rmSync(dataDir, { recursive: true, force: true });
-    const archived = existsSync(archiveDir) ? readdirSync(archiveDir).filter((f) => /^[0-9A-F]{24}$/.test(f)).sort() : [];
+    const archived = archivedSegments(archiveDir);
     return `${killed}, ${dataDir} removed; last archived WAL segment ${archived.at(-1) ?? 'none'}`;
   }
 
@@ -680,24 +528,23 @@ export class Lab implements PgCluster, DrillLab {
 
   /** Runs SQL through psql on the replica as the superuser (unaligned, tuples only). */
   async replicaPsql(database: string, sql: string): Promise<string> {
-    const out = await runCommand(this.pg().bin('psql'), ['-X', '-v', 'ON_ERROR_STOP=1', '-A', '-t', '-d', database], { env: this.replicaClientEnv(), input: sql, timeoutMs: 60_000 });
-    return out.stdout;
+    return this.replicaServer.psql(database, sql);
   }
 
   /** Runs one SQL statement on the replica as the superuser through node-postgres and returns its rows. */
   async replicaQuery(database: string, sql: string, params?: unknown[]): Promise<Array<Record<string, unknown>>> {
-    return queryOnce({ connectionString: this.adminUrl(database, { host: HOST, port: this.requireReplica().port }), connectionTimeoutMillis: 5000 }, sql, params);
+    return this.replicaServer.query(database, sql, params);
   }
 
   /** True when the replica's postmaster runs (asked of pg_ctl, as the server user). */
   async isReplicaRunning(): Promise<boolean> {
     if (!this.state?.replica || !existsSync(this.replicaPaths.dataDir)) return false;
-    return this.pgCtlStatus(this.replicaPaths.dataDir);
+    return this.replicaServer.isRunning();
   }
 
   /** PID of the replica's postmaster, when it has a postmaster.pid. */
   replicaPid(): number | undefined {
-    return this.state?.replica ? pidFile(this.replicaPaths.dataDir) : undefined;
+    return this.state?.replica ? pidFromPidFile(this.replicaPaths.dataDir) : undefined;
   }
 
   /**
@@ -710,7 +557,7 @@ export class Lab implements PgCluster, DrillLab {
    * waits until the primary reports the replica as `sync`.
    */
   async setSynchronousReplica(on: boolean, timeoutMs = 15_000): Promise<void> {
-    const release = await this.lock();
+    const release = await lockLabDir(this.labDir);
     try {
       if (on) this.requireReplica();
       this.writeServerConfig(on ? { synchronous_standby_names: REPLICA_APPLICATION_NAME, synchronous_commit: 'on' } : {});
@@ -740,7 +587,7 @@ export class Lab implements PgCluster, DrillLab {
    * a replica (`lab up --replica` makes a new one from the new primary).
    */
   async adoptPromotedReplica(options: { keepOld?: boolean } = {}): Promise<{ oldDataDir: string | null }> {
-    const release = await this.lock();
+    const release = await lockLabDir(this.labDir);
     try {
       const state = this.requireState();
       this.requireReplica();
@@ -751,7 +598,7 @@ export class Lab implements PgCluster, DrillLab {
       if (await this.isRunning()) {
         throw new UserError(`The lab's old primary still runs (pid ${this.postmasterPid()}): two primaries would diverge.`, 'Stop the old primary (`pg_ctl stop -D <data directory>`) before making the promoted replica the lab\'s primary.');
       }
-      if (await this.isReplicaRunning()) await this.stopCluster(rp.dataDir);
+      if (await this.isReplicaRunning()) await this.replicaServer.stop();
       state.replica = null;
       writeLabState(state);
       // The old primary's stale postmaster.pid goes with its data directory.
@@ -763,7 +610,7 @@ export class Lab implements PgCluster, DrillLab {
 
   /** Starts the lab's primary again when it is not running (after a crash), keeping its owner. */
   async ensurePrimaryRunning(): Promise<boolean> {
-    const release = await this.lock();
+    const release = await lockLabDir(this.labDir);
     try {
       this.requireState();
       if (await this.isRunning()) return false;
@@ -784,12 +631,12 @@ export class Lab implements PgCluster, DrillLab {
    * and starts the server on the lab's port with the lab's settings.
    */
   async adoptDataDir(newDataDir: string, options: { keepOld?: boolean } = {}): Promise<{ oldDataDir: string | null }> {
-    const release = await this.lock();
+    const release = await lockLabDir(this.labDir);
     try {
       const state = this.requireState();
       if (state.replica) {
         // The replica followed the cluster being replaced; it cannot follow the adopted one's history.
-        if (await this.isReplicaRunning()) await this.stopCluster(this.replicaPaths.dataDir);
+        if (await this.isReplicaRunning()) await this.replicaServer.stop();
         rmSync(this.replicaPaths.dataDir, { recursive: true, force: true });
         state.replica = null;
         writeLabState(state);
@@ -803,29 +650,8 @@ export class Lab implements PgCluster, DrillLab {
 
   private async adoptLocked(newDataDir: string, options: { keepOld?: boolean }): Promise<{ oldDataDir: string | null }> {
     const state = this.requireState();
-    const p = this.paths;
     if (await this.isRunning()) await this.stopServer();
-    let oldDataDir: string | null = null;
-    if (existsSync(p.dataDir)) {
-      if (options.keepOld) {
-        oldDataDir = `${p.dataDir}.replaced-${new Date().toISOString().replace(/[-:.]/g, '')}`;
-        renameSync(p.dataDir, oldDataDir);
-      } else {
-        rmSync(p.dataDir, { recursive: true, force: true });
-      }
-    }
-    renameSync(newDataDir, p.dataDir);
-    chmodSync(p.dataDir, 0o700);
-    this.chownToServer(p.dataDir);
-    rmSync(path.join(p.dataDir, 'standby.signal'), { force: true });
-    const walDir = path.join(p.dataDir, 'pg_wal');
-    for (const f of readdirSync(walDir).filter((n) => /^[0-9A-F]{8}\.history$/.test(n))) {
-      const to = path.join(p.archiveDir, f);
-      if (!existsSync(to)) {
-        copyFileSync(path.join(walDir, f), to);
-        this.chownToServer(to);
-      }
-    }
+    const oldDataDir = installDataDir(newDataDir, this.paths, this.serverUser(), options.keepOld === true);
     state.owner ??= { pid: process.pid, mode: 'persistent' };
     writeLabState(state);
     await this.startServer();
@@ -854,74 +680,44 @@ export class Lab implements PgCluster, DrillLab {
     return this.user;
   }
 
-  private asServer(file: string, args: string[], timeoutMs = 120_000, input?: string) {
-    const user = this.serverUser();
-    const env: NodeJS.ProcessEnv = { PATH: this.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8' };
-    if (user.switchFromRoot) env.HOME = '/tmp';
-    else if (this.env.HOME) env.HOME = this.env.HOME;
-    return runCommand(file, args, { uid: user.switchFromRoot ? user.uid : undefined, gid: user.switchFromRoot ? user.gid : undefined, env, timeoutMs, input, cwd: '/' });
+  /** The lab's primary server (its port as recorded now). */
+  private get primary(): LocalServer {
+    const { dataDir, logFile } = this.paths;
+    const client = { config: (database: string) => ({ connectionString: this.adminUrl(database), connectionTimeoutMillis: 5000 }), env: () => this.clientEnv() };
+    return this.localServer({ dataDir, port: this.requireState().port, logFile, name: 'the lab', client });
   }
 
-  /** Can the server user enter and write `dir`? (As root, every parent must be open to it.) */
-  private serverCanUse(dir: string): boolean {
-    const user = this.serverUser();
-    if (!user.switchFromRoot) return true;
-    const result = spawnSync('test', ['-x', dir], { uid: user.uid, gid: user.gid });
-    return result.status === 0;
+  /** The lab's replica server (its socket shares the primary's directory). */
+  private get replicaServer(): LocalServer {
+    const { dataDir, logFile } = this.replicaPaths;
+    const client = { config: (database: string) => ({ connectionString: this.replicaAdminUrl(database), connectionTimeoutMillis: 5000 }), env: () => this.replicaClientEnv() };
+    return this.localServer({ dataDir, port: this.requireReplica().port, logFile, name: "the lab's replica", client });
+  }
+
+  private localServer(server: Pick<LocalServerOptions, 'dataDir' | 'port' | 'logFile' | 'name' | 'client'>): LocalServer {
+    return new LocalServer({ ...server, binaries: this.pg(), user: this.serverUser(), socketDir: this.paths.socketDir, env: this.env });
+  }
+
+  /** `port` when no other program listens on it, else a new free port (said in the log: `who` moves there). */
+  private async portOrFree(port: number, who: string): Promise<number> {
+    if (await isPortFree(port, HOST)) return port;
+    const moved = await freePort(HOST);
+    this.log(`Port ${port} is taken by another program; ${who} moves to port ${moved}.`);
+    return moved;
   }
 
   private chownToServer(target: string): void {
-    const user = this.serverUser();
-    if (user.switchFromRoot) chownSync(target, user.uid, user.gid);
+    chownToServer(this.serverUser(), target);
   }
 
   private async create(): Promise<void> {
     const pg = this.pg();
     ensureDir(this.labDir, LAB_DIR_ROLE);
-    let serverRoot = path.join(this.labDir, 'server');
-    if (!this.serverCanUse(this.labDir)) {
-      const digest = createHash('sha256').update(this.labDir).digest('hex').slice(0, 12);
-      serverRoot = path.join('/var/tmp', `pgdrill-lab-${digest}`);
-      this.log(
-        `The lab directory ${this.labDir} cannot be entered by the account "${this.serverUser().name}" that runs PostgreSQL (a parent directory is closed to other users), so the server's files go to ${serverRoot}.`,
-      );
-    }
-    const port = await freePort(HOST);
-    const state: LabState = {
-      version: 1,
-      labDir: this.labDir,
-      serverRoot,
-      port,
-      superuser: 'pgdrill',
-      superuserPassword: generatePassword(),
-      servicePasswords: Object.fromEntries(Object.values(SERVICE_DATABASES).map((s) => [s.role, generatePassword()])),
-      pgMajor: pg.major,
-      bindir: pg.bindir,
-      fixturesLoaded: false,
-      owner: null,
-      createdAt: new Date().toISOString(),
-    };
-    this.state = state;
+    const serverRoot = chooseServerRoot(this.labDir, this.serverUser(), this.log);
+    // Known before initdb runs, so that a failed creation is still purged by `down`.
+    const state = (this.state = newLabState(this.labDir, serverRoot, pg, await freePort(HOST)));
     this.registerSecrets(state);
-    const p = this.paths;
-    for (const dir of [serverRoot, p.archiveDir, p.socketDir, path.dirname(p.logFile)]) {
-      mkdirSync(dir, { recursive: true, mode: 0o700 });
-      this.chownToServer(dir);
-    }
-    const pwfile = path.join(serverRoot, '.pwfile');
-    writeFileSync(pwfile, `${state.superuserPassword}\n`, { mode: 0o600 });
-    this.chownToServer(pwfile);
-    this.log(`Creating a PostgreSQL ${pg.major} cluster with data checksums in ${p.dataDir}.`);
-    try {
-      await this.asServer(pg.bin('initdb'), [
-        '-D', p.dataDir, '--data-checksums', '-U', state.superuser, `--pwfile=${pwfile}`,
-        '--auth-host=scram-sha-256', '--auth-local=scram-sha-256', '-E', 'UTF8', '--no-locale', '--no-sync',
-      ]);
-    } finally {
-      rmSync(pwfile, { force: true });
-    }
-    const conf = path.join(p.dataDir, 'postgresql.conf');
-    writeFileSync(conf, `${readFileSync(conf, 'utf8')}\ninclude_if_exists = 'pgdrill.conf'\n`);
+    await initLabCluster(state, pg, this.serverUser(), { log: this.log, env: this.env });
     writeLabState(state);
   }
 
@@ -939,13 +735,6 @@ export class Lab implements PgCluster, DrillLab {
     };
   }
 
-  private writeConfigFile(dataDir: string, settings: Record<string, string | number>): void {
-    const body = confLines(settings);
-    const file = path.join(dataDir, 'pgdrill.conf');
-    writeFileSync(file, `# Written by pgdrill at every start; edits are overwritten.\n${body}\n`, { mode: 0o600 });
-    this.chownToServer(file);
-  }
-
   /** Where the lab's archive script is installed (under the server root, where the server's account can run it). */
   private archiveScriptPath(): string {
     return path.join(this.requireState().serverRoot, 'bin', 'archive-wal');
@@ -954,7 +743,7 @@ export class Lab implements PgCluster, DrillLab {
   private writeServerConfig(extra: Record<string, string | number> = {}): void {
     installArchiveScript(this.requireState().serverRoot, (t) => this.chownToServer(t));
     if (this.requireState().ssl) ensureSslHba(this.paths.dataDir, SERVICE_ROLES);
-    this.writeConfigFile(this.paths.dataDir, { ...this.serverSettings(this.requireState().port), ...extra });
+    this.primary.writeConfig({ ...this.serverSettings(this.requireState().port), ...extra });
   }
 
   private writeReplicaConfig(): void {
@@ -963,7 +752,7 @@ export class Lab implements PgCluster, DrillLab {
     const rp = this.replicaPaths;
     installArchiveScript(s.serverRoot, (t) => this.chownToServer(t));
     if (s.ssl) ensureSslHba(rp.dataDir, SERVICE_ROLES);
-    this.writeConfigFile(rp.dataDir, {
+    this.replicaServer.writeConfig({
       ...this.serverSettings(r.port),
       primary_conninfo: `host=${HOST} port=${s.port} user=${s.superuser} passfile=${rp.passFile} application_name=${REPLICA_APPLICATION_NAME} connect_timeout=5`,
       hot_standby_feedback: 'on',
@@ -972,32 +761,13 @@ export class Lab implements PgCluster, DrillLab {
   }
 
   /**
-   * Creates the streaming replica: a `pg_basebackup` of the running primary
-   * (WAL streamed alongside) into `<serverRoot>/replica`, run as the server
-   * user; `standby.signal`, `primary_conninfo` with a password file (mode
-   * 0600, never in a command line or the config), hot standby on its own
-   * free loopback port.
+   * Creates the streaming replica: a copy of the running primary (see
+   * `cloneReplica`) in `<serverRoot>/replica`, started as a hot standby on its
+   * own free loopback port, `primary_conninfo` naming the password file.
    */
   private async createReplica(): Promise<void> {
     const state = this.requireState();
-    const rp = this.replicaPaths;
-    rmSync(rp.dataDir, { recursive: true, force: true });
-    writeFileSync(rp.passFile, `*:*:*:${state.superuser}:${state.superuserPassword.replace(/([\\:])/g, '\\$1')}\n`, { mode: 0o600 });
-    this.chownToServer(rp.passFile);
-    this.log(`Creating a streaming replica in ${rp.dataDir} (pg_basebackup of the primary).`);
-    const env = { PGHOST: HOST, PGPORT: String(state.port), PGUSER: state.superuser, PGPASSFILE: rp.passFile, PGCONNECT_TIMEOUT: '5' };
-    try {
-      await runAsServer(this.serverUser(), this.pg().bin('pg_basebackup'), ['-D', rp.dataDir, '-X', 'stream', '-c', 'fast', '--no-sync', '-l', 'pgdrill replica'], { env, timeoutMs: 30 * 60_000 });
-    } catch (error) {
-      rmSync(rp.dataDir, { recursive: true, force: true });
-      throw new UserError(`pg_basebackup could not copy the primary for the replica: ${error instanceof CommandError ? error.stderrTail.trim() : String(error)}`, 'Check that the disk has room and the primary accepts replication connections (`pgdrill lab status`).');
-    }
-    // Settings made on the primary with ALTER SYSTEM (synchronous_standby_names above all) are not the replica's.
-    const auto = path.join(rp.dataDir, 'postgresql.auto.conf');
-    if (existsSync(auto)) writeFileSync(auto, readFileSync(auto, 'utf8').split('\n').filter((l) => !/^\s*(synchronous_standby_names|primary_conninfo|primary_slot_name)\b/.test(l)).join('\n'));
-    writeFileSync(path.join(rp.dataDir, 'standby.signal'), '');
-    this.chownToServer(path.join(rp.dataDir, 'standby.signal'));
-    chmodSync(rp.dataDir, 0o700);
+    await cloneReplica(state, state.port, this.pg(), this.serverUser(), this.log);
     state.replica = { port: await freePort(HOST), createdAt: new Date().toISOString() };
     writeLabState(state);
     await this.startReplica();
@@ -1010,76 +780,28 @@ export class Lab implements PgCluster, DrillLab {
     if (!existsSync(path.join(rp.dataDir, 'PG_VERSION'))) {
       throw new UserError(`The lab's replica has no data directory (${rp.dataDir} is missing or empty).`, 'Run `pgdrill lab down --purge` and `pgdrill lab up --replica` to recreate the lab, or remove the replica entry by recreating the lab.');
     }
-    if (!(await isPortFree(r.port, HOST))) {
-      const port = await freePort(HOST);
-      this.log(`Port ${r.port} is taken by another program; the replica moves to port ${port}.`);
+    const port = await this.portOrFree(r.port, 'the replica');
+    if (port !== r.port) {
       r.port = port;
       writeLabState(s);
     }
     this.writeReplicaConfig();
-    removeStalePidFile(rp.dataDir);
-    removeStaleSocketLock(this.paths.socketDir, r.port);
     this.log(`Starting the replica on ${HOST}:${r.port}.`);
-    try {
-      await this.asServer(this.pg().bin('pg_ctl'), ['start', '-D', rp.dataDir, '-l', rp.logFile, '-w', '-t', '60', '-s']);
-    } catch (error) {
-      let tail = '';
-      try {
-        tail = readFileSync(rp.logFile, 'utf8').split('\n').slice(-8).join('\n');
-      } catch {
-        // no log
-      }
-      throw new UserError(
-        `The lab's replica did not start: ${error instanceof Error ? error.message : String(error)}${tail ? `\nLast lines of ${rp.logFile}:\n${tail}` : ''}`,
-        'Read the replica log named above; `pgdrill lab down --purge` then `pgdrill lab up --replica` recreates the lab.',
-      );
-    }
+    await this.replicaServer.start({ failure: { headline: "The lab's replica did not start", advice: 'Read the replica log named above; `pgdrill lab down --purge` then `pgdrill lab up --replica` recreates the lab.' } });
   }
 
   private async stopReplica(): Promise<void> {
     if (!this.state?.replica || !(await this.isReplicaRunning())) return;
     this.log('Stopping the replica.');
-    await this.stopCluster(this.replicaPaths.dataDir);
-  }
-
-  private async stopCluster(dataDir: string): Promise<void> {
-    const pgCtl = this.pg().bin('pg_ctl');
-    try {
-      await this.asServer(pgCtl, ['stop', '-D', dataDir, '-m', 'fast', '-w', '-t', '60', '-s']);
-    } catch {
-      await this.asServer(pgCtl, ['stop', '-D', dataDir, '-m', 'immediate', '-w', '-t', '30', '-s']);
-    }
+    await this.replicaServer.stop();
   }
 
   private async startServer(): Promise<void> {
     const s = this.requireState();
-    if (!(await isPortFree(s.port, HOST))) {
-      const port = await freePort(HOST);
-      this.log(`Port ${s.port} is taken by another program; the lab moves to port ${port}.`);
-      s.port = port;
-    }
+    s.port = await this.portOrFree(s.port, 'the lab');
     this.writeServerConfig();
-    const p = this.paths;
-    // The socket directory may live outside the server root (a short path under /tmp) and be gone since.
-    mkdirSync(p.socketDir, { recursive: true, mode: 0o700 });
-    this.chownToServer(p.socketDir);
-    removeStalePidFile(p.dataDir);
-    removeStaleSocketLock(p.socketDir, s.port);
     this.log(`Starting PostgreSQL on ${HOST}:${s.port}.`);
-    try {
-      await this.asServer(this.pg().bin('pg_ctl'), ['start', '-D', p.dataDir, '-l', p.logFile, '-w', '-t', '60', '-s']);
-    } catch (error) {
-      let tail = '';
-      try {
-        tail = readFileSync(p.logFile, 'utf8').split('\n').slice(-8).join('\n');
-      } catch {
-        // no log
-      }
-      throw new UserError(
-        `PostgreSQL did not start for the lab in ${this.labDir}: ${error instanceof Error ? error.message : String(error)}${tail ? `\nLast lines of ${p.logFile}:\n${tail}` : ''}`,
-        'Read the server log named above; `pgdrill lab down --purge` recreates the lab from scratch.',
-      );
-    }
+    await this.primary.start({ failure: { headline: `PostgreSQL did not start for the lab in ${this.labDir}`, advice: 'Read the server log named above; `pgdrill lab down --purge` recreates the lab from scratch.' } });
     // Whenever the lab's primary starts (a new port, a promoted replica adopted), PgBouncer follows it.
     if (s.pooler && (s.pooler.upstream.host !== HOST || s.pooler.upstream.port !== s.port)) {
       this.log(`PgBouncer now sends its server connections to the lab's primary on ${HOST}:${s.port}.`);
@@ -1089,86 +811,7 @@ export class Lab implements PgCluster, DrillLab {
 
   private async stopServer(): Promise<void> {
     this.log('Stopping PostgreSQL.');
-    await this.stopCluster(this.paths.dataDir);
-  }
-
-  /** A cross-process lock on the lab directory, so two pgdrill processes never start two servers. */
-  private async lock(): Promise<() => void> {
-    ensureDir(this.labDir, LAB_DIR_ROLE);
-    const file = path.join(this.labDir, 'lab.lock');
-    const deadline = Date.now() + 120_000;
-    for (;;) {
-      try {
-        const fd = openSync(file, 'wx');
-        writeFileSync(fd, String(process.pid));
-        closeSync(fd);
-        return () => {
-          try {
-            unlinkSync(file);
-          } catch {
-            // already removed
-          }
-        };
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-        let holder = NaN;
-        try {
-          holder = Number(readFileSync(file, 'utf8'));
-        } catch {
-          continue;
-        }
-        if (!Number.isInteger(holder) || !isProcessAlive(holder) || holder === process.pid) {
-          rmSync(file, { force: true });
-          continue;
-        }
-        if (Date.now() > deadline) throw new UserError(`The lab in ${this.labDir} is locked by pgdrill process ${holder}.`, 'Wait for that process to finish, or stop it.');
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
-  }
-}
-
-/** The port recorded in a data directory's postmaster.pid (its fourth line), if any. */
-function portFromPidFile(dataDir: string): number | undefined {
-  try {
-    const port = Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[3]);
-    return Number.isInteger(port) && port > 0 ? port : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** PID recorded in a data directory's postmaster.pid, if any. */
-function pidFile(dataDir: string): number | undefined {
-  return readPidLine(path.join(dataDir, 'postmaster.pid'));
-}
-
-/**
- * Removes postmaster.pid when the postmaster it names has exited but is a
- * zombie (PostgreSQL itself treats a zombie's pid as a live postmaster and
- * refuses to start). A pid that is really alive is left alone.
- */
-function removeStalePidFile(dataDir: string): void {
-  const pid = pidFile(dataDir);
-  if (pid !== undefined && !isProcessAlive(pid)) rmSync(path.join(dataDir, 'postmaster.pid'), { force: true });
-}
-
-/** The same for the Unix socket lock file of `port` (and its socket) in the lab's socket directory. */
-function removeStaleSocketLock(socketDir: string, port: number): void {
-  const lock = path.join(socketDir, `.s.PGSQL.${port}.lock`);
-  const pid = readPidLine(lock);
-  if (pid !== undefined && !isProcessAlive(pid)) {
-    rmSync(lock, { force: true });
-    rmSync(path.join(socketDir, `.s.PGSQL.${port}`), { force: true });
-  }
-}
-
-function readPidLine(file: string): number | undefined {
-  try {
-    const pid = Math.abs(Number(readFileSync(file, 'utf8').split('\n')[0]));
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-  } catch {
-    return undefined;
+    await this.primary.stop();
   }
 }
 

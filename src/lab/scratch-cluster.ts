@@ -1,18 +1,15 @@
 import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import pg from 'pg';
-import { queryOnce } from '../util/query-once.ts';
+import type pg from 'pg';
 import { CommandError, UserError, errorMessage } from '../core/errors.ts';
 import type { CleanupStack } from '../util/cleanup.ts';
 import { outsideScope, throwIfScopeAborted } from '../util/work-scope.ts';
-import { maybeLowPriority } from '../util/low-priority.ts';
-import { isProcessAlive } from '../util/process-alive.ts';
-import { runCommand } from '../util/run-command.ts';
 import { sleep } from '../util/sleep.ts';
 import { ensureDir } from '../util/safe-dir.ts';
 import { freePort } from './free-port.ts';
+import { LocalServer } from './local-server.ts';
 import type { PgBinaries } from './pg-binaries.ts';
-import { chownTreeToServer, copyTree, runAsServer } from './server-process.ts';
+import { chownTreeToServer, copyTree } from './server-process.ts';
 import type { ServerUser } from './server-user.ts';
 import { socketDirFor } from './socket-dir.ts';
 import { confLines } from './conf-file.ts';
@@ -182,22 +179,15 @@ export class ScratchCluster {
       );
     }
     if (cluster.postmasterPid() !== undefined || options.start === false) {
-      cluster.port = cluster.pidFilePort() ?? record.port;
+      cluster.port = cluster.server.pidFilePort() ?? record.port;
       return cluster;
     }
     options.log?.(`Starting the side cluster ${record.name} again from ${cluster.dataDir}.`);
-    mkdirSync(cluster.socketDir, { recursive: true, mode: 0o700 });
-    chownTreeToServer(options.user, cluster.socketDir);
-    try {
-      await runAsServer(options.user, options.binaries.bin('pg_ctl'), ['start', '-D', cluster.dataDir, '-l', cluster.logFile, '-w', '-t', '120', '-s'], { timeoutMs: 130_000 });
-    } catch {
-      const tail = cluster.logTail();
-      throw new UserError(
-        `The side cluster ${record.name} in ${cluster.dataDir} did not start again.${tail ? `\nLast lines of its server log:\n${tail}` : ''}`,
-        'Read its log; if it cannot start, run the step that restores it again.',
-      );
-    }
-    cluster.port = cluster.pidFilePort() ?? record.port;
+    await cluster.server.start({
+      waitSeconds: 120,
+      failure: { headline: `The side cluster ${record.name} in ${cluster.dataDir} did not start again`, advice: 'Read its log; if it cannot start, run the step that restores it again.' },
+    });
+    cluster.port = cluster.server.pidFilePort() ?? record.port;
     return cluster;
   }
 
@@ -206,13 +196,11 @@ export class ScratchCluster {
     return { root: this.options.root, name: this.options.name, port: this.port, superuser: this.options.superuser };
   }
 
-  private pidFilePort(): number | undefined {
-    try {
-      const port = Number(readFileSync(path.join(this.dataDir, 'postmaster.pid'), 'utf8').split('\n')[3]);
-      return Number.isInteger(port) && port > 0 ? port : undefined;
-    } catch {
-      return undefined;
-    }
+  /** The server process of this cluster (on its current port). */
+  private get server(): LocalServer {
+    const { binaries, user, name } = this.options;
+    const client = { config: (database: string) => this.clientConfig(database), env: (database: string) => this.clientEnv(database) };
+    return new LocalServer({ binaries, user, dataDir: this.dataDir, port: this.port, socketDir: this.socketDir, logFile: this.logFile, name: `the side cluster ${name}`, client });
   }
 
   /** Superuser connection settings for node-postgres (through the private socket). */
@@ -234,48 +222,27 @@ export class ScratchCluster {
 
   /** Runs SQL as the superuser and returns the rows. */
   async query(database: string, sql: string, params?: unknown[]): Promise<Array<Record<string, unknown>>> {
-    return queryOnce(this.clientConfig(database), sql, params);
+    return this.server.query(database, sql, params);
   }
 
   /** Runs SQL through psql (unaligned, tuples only) as the superuser. */
   async psql(database: string, sql: string, timeoutMs = 600_000): Promise<string> {
-    const out = await runCommand(this.options.binaries.bin('psql'), ['-X', '-v', 'ON_ERROR_STOP=1', '-A', '-t', '-d', database], { env: this.clientEnv(database), input: sql, timeoutMs });
-    return out.stdout;
+    return this.server.psql(database, sql, timeoutMs);
   }
 
   /** Last lines of the server log. */
   logTail(lines = 12): string {
-    try {
-      return readFileSync(this.logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-    } catch {
-      return '';
-    }
+    return this.server.logTail(lines);
   }
 
   /** PID of the postmaster, when one runs. */
   postmasterPid(): number | undefined {
-    try {
-      const pid = Number(readFileSync(path.join(this.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
-      return Number.isInteger(pid) && pid > 0 && isProcessAlive(pid) ? pid : undefined;
-    } catch {
-      return undefined;
-    }
+    return this.server.postmasterPid();
   }
 
-  /** Stops the server (fast; immediate when fast does not finish). Idempotent. */
+  /** Stops the server (fast; immediate when fast does not finish; SIGKILL when neither does). Idempotent. */
   async stop(): Promise<void> {
-    if (!existsSync(path.join(this.dataDir, 'postmaster.pid'))) return;
-    const pgCtl = this.options.binaries.bin('pg_ctl');
-    try {
-      await runAsServer(this.options.user, pgCtl, ['stop', '-D', this.dataDir, '-m', 'fast', '-w', '-t', '30', '-s'], { timeoutMs: 40_000 });
-    } catch {
-      try {
-        await runAsServer(this.options.user, pgCtl, ['stop', '-D', this.dataDir, '-m', 'immediate', '-w', '-t', '20', '-s'], { timeoutMs: 30_000 });
-      } catch {
-        const pid = this.postmasterPid();
-        if (pid) process.kill(pid, 'SIGKILL');
-      }
-    }
+    await this.server.stop({ fast: 30, immediate: 20, kill: true });
   }
 
   /**
@@ -331,7 +298,7 @@ export class ScratchCluster {
   }
 
   private async build(baseBackupDir: string): Promise<void> {
-    const { user, binaries, log = () => {} } = this.options;
+    const { user, log = () => {} } = this.options;
     const timeoutMs = this.options.timeoutMs ?? 30 * 60_000;
     if (!existsSync(path.join(baseBackupDir, 'PG_VERSION'))) {
       throw new UserError(`${baseBackupDir} is not a plain-format base backup (it has no PG_VERSION file).`, 'Point at the base/ directory of a pgdrill backup.');
@@ -373,12 +340,11 @@ export class ScratchCluster {
 
     const recoveryStarted = performance.now();
     log(`Starting the scratch cluster on ${HOST}:${this.port} and replaying WAL (${target.kind === 'end' ? 'to the end of the archive' : `target ${JSON.stringify(target)}`}).`);
-    try {
-      const start = maybeLowPriority(this.options.background, binaries.bin('pg_ctl'), ['start', '-D', this.dataDir, '-l', this.logFile, '-w', '-t', String(Math.ceil(timeoutMs / 1000)), '-s']);
-      await runAsServer(user, start.file, start.args, { timeoutMs: timeoutMs + 10_000 });
-    } catch (error) {
-      throw this.recoveryFailed(error instanceof CommandError ? 'the server did not start' : errorMessage(error));
-    }
+    await this.server.start({
+      waitSeconds: Math.ceil(timeoutMs / 1000),
+      background: this.options.background,
+      failure: (error) => this.recoveryFailed(error instanceof CommandError ? 'the server did not start' : errorMessage(error)),
+    });
     const deadline = performance.now() + timeoutMs;
     for (;;) {
       let inRecovery: boolean | undefined;

@@ -10,12 +10,14 @@ import type { ServerUser } from './server-user.ts';
 /**
  * Runs a PostgreSQL server program (pg_ctl, initdb, postgres) as the
  * server's OS account: switched to it when pgdrill runs as root, with a
- * minimal environment (no libpq variables, no passwords), from `/`.
- * Resolves with its output or rejects with a `CommandError`.
+ * minimal environment (no libpq variables, no passwords), from `/`: PATH
+ * and HOME are taken from `parentEnv` (default `process.env`), `env` is
+ * added. Resolves with its output or rejects with a `CommandError`.
  */
-export function runAsServer(user: ServerUser, file: string, args: string[], options: { timeoutMs?: number; input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CommandOutput> {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8', ...options.env };
-  env.HOME = user.switchFromRoot ? '/tmp' : (process.env.HOME ?? '/tmp');
+export function runAsServer(user: ServerUser, file: string, args: string[], options: { timeoutMs?: number; input?: string; env?: NodeJS.ProcessEnv; parentEnv?: NodeJS.ProcessEnv } = {}): Promise<CommandOutput> {
+  const parent = options.parentEnv ?? process.env;
+  const env: NodeJS.ProcessEnv = { PATH: parent.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8', ...options.env };
+  env.HOME = user.switchFromRoot ? '/tmp' : (parent.HOME ?? '/tmp');
   return runCommand(file, args, {
     uid: user.switchFromRoot ? user.uid : undefined,
     gid: user.switchFromRoot ? user.gid : undefined,
@@ -24,6 +26,11 @@ export function runAsServer(user: ServerUser, file: string, args: string[], opti
     input: options.input,
     cwd: '/',
   });
+}
+
+/** Gives `target` itself (a file, or a directory without its contents) to the server user (no-op unless pgdrill runs as root). */
+export function chownToServer(user: ServerUser, target: string): void {
+  if (user.switchFromRoot) chownSync(target, user.uid, user.gid);
 }
 
 /** Gives `target` and everything under it to the server user (no-op unless pgdrill runs as root). */
