@@ -105,11 +105,16 @@ describe('drilling a team\'s own service (examples/, real PostgreSQL, real proce
     const json = path.join(dir, 'r.json');
     const run = await runCli(['ci', 'connection-exhaustion', 'slow-query', 'primary-failover', 'database-lost', '--config', ORDERS, '--junit', junit, '--json', json, '--no-history'], {}, dir);
     expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
-    const results = JSON.parse(readFileSync(json, 'utf8')) as Array<{ scenario: string; status: string; failedRequests: number; lostWrites: number; ackedWrites: number }>;
+    const results = JSON.parse(readFileSync(json, 'utf8')) as Array<{ scenario: string; status: string; failedRequests: number; lostWrites: number; ackedWrites: number; rpoMs: number | null }>;
     expect(results.map((r) => `${r.scenario}=${r.status}`)).toEqual(['connection-exhaustion=passed', 'slow-query=passed', 'primary-failover=passed', 'database-lost=passed']);
-    // Each fault reached the team's service (it was not a drill of nothing), and only the lost database may lose acknowledged writes (its objective: hours).
+    // Each fault reached the team's service (it was not a drill of nothing).
     for (const r of results) expect(r.failedRequests, r.scenario).toBeGreaterThan(0);
-    for (const r of results.filter((x) => x.scenario !== 'database-lost')) expect(r.lostWrites, r.scenario).toBe(0);
+    // No acknowledged write may be lost to a pool or a slow query. The asynchronous replica may miss the last commits the
+    // killed primary acknowledged (the seed's RPO for a failover is seconds: 5 s), and the lost database's objective is hours.
+    for (const r of results.filter((x) => x.scenario === 'connection-exhaustion' || x.scenario === 'slow-query')) expect(r.lostWrites, r.scenario).toBe(0);
+    const failover = results.find((r) => r.scenario === 'primary-failover')!;
+    expect(failover.lostWrites).toBeLessThan(failover.ackedWrites);
+    if (failover.lostWrites > 0) expect(failover.rpoMs).toBeLessThanOrEqual(5000);
     expect(readFileSync(junit, 'utf8')).toMatch(/tests="4" failures="0" errors="0" skipped="0"/);
     expect(await processesMatching(dir)).toEqual([]);
     expect(await processesMatching('server.mjs')).toEqual([]);
