@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 /**
  * Files whose assertions hold a measurement to a tolerance (an outage measured
  * within 250 ms, a latency toxic within its jitter, a step cancelled within a
- * deadline), or race their own work (a sender killed mid-copy while side
+ * deadline, one run's RTO against another's), or race their own work (a sender killed mid-copy while side
  * clusters replay WAL). They run one at a time, with the machine to
  * themselves, so a neighbour's CPU or disk never decides whether they pass.
  */
@@ -23,6 +23,7 @@ const measuredAgainstTheClock = [
   'test/load/load-generator.test.ts',
   'test/scenarios/database-lost.test.ts',
   'test/scenarios/migration-data-loss.test.ts',
+  'test/scenarios/pooler-scenarios.test.ts',
   'test/scenarios/service-scenarios.test.ts',
   'test/service/payments-service.test.ts',
   'test/system/user-service.test.ts',

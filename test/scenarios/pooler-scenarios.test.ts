@@ -51,6 +51,7 @@ describe('pooler scenarios: the real PgBouncer in the path, real load', () => {
     const comparison = await comparePooler(connectionExhaustion, { labDir, holdMs: 1500 });
     const a = comparison.without.result;
     const b = comparison.with.result;
+    console.log(comparison.summary);
     expect(a.status, a.reasons.join('; ')).toBe('passed');
     expect(['passed', 'ineffective'], b.reasons.join('; ')).toContain(b.status);
     expect(a.notes.join(' ')).not.toMatch(/PgBouncer/);
