@@ -9,7 +9,8 @@ import { LAB_DIR_ROLE } from './lab-dir.ts';
  * Takes the cross-process lock on a lab directory (`lab.lock`, holding the
  * holder's pid), so that two pgdrill processes never start two servers from
  * one lab. Waits up to 2 minutes for a live holder (then a `UserError` naming
- * it); a lock whose holder is gone, or is this process, is taken over.
+ * it); a lock whose holder is gone, or is this process, is taken over; one
+ * that cannot be read (a directory in its place) fails at the same deadline.
  * Resolves with the release function (idempotent).
  */
 export async function lockLabDir(labDir: string): Promise<() => void> {
@@ -19,8 +20,11 @@ export async function lockLabDir(labDir: string): Promise<() => void> {
   for (;;) {
     const claim = tryPidLock(file, 0o644);
     if (typeof claim === 'function') return claim;
-    if (claim === undefined) continue;
-    if (Date.now() > deadline) throw new UserError(`The lab in ${labDir} is locked by pgdrill process ${claim}.`, 'Wait for that process to finish, or stop it.');
-    await sleep(100);
+    if (Date.now() > deadline) {
+      if (claim === undefined) throw new UserError(`The lab lock ${file} could not be taken: it cannot be read, or keeps reappearing.`, 'Check that no other pgdrill process uses this lab, then remove that file.');
+      throw new UserError(`The lab in ${labDir} is locked by pgdrill process ${claim}.`, 'Wait for that process to finish, or stop it.');
+    }
+    // A stale lock was just removed: try again at once; a live holder: wait for it.
+    await sleep(claim === undefined ? 10 : 100);
   }
 }
